@@ -1,0 +1,57 @@
+# res_secast — build, sandbox, tests, demo, benchmarks, install.
+#
+#   make demo    sandboxed Asterisk 22 with res_secast, a live attack, what the module saw
+#   make test    lint, unit tests, ABI check and end-to-end tests in the sandbox
+#
+# Both install what they need (Debian packages, the sid chroot) on first use; root required.
+
+CARGO        ?= cargo
+MODULE       := target/res_secast.so
+SECAST_CHROOT ?= /var/cache/res_secast/sid-chroot
+export SECAST_CHROOT
+
+.PHONY: all build deps sandbox unit lint abi-check e2e test demo bench install clean
+
+all: build
+
+deps:
+	@scripts/host-deps.sh
+
+# The Asterisk module: the `asterisk` feature turns on the FFI layer (src/host).
+build: deps
+	$(CARGO) build --release --features asterisk
+	cp target/release/libres_secast.so $(MODULE)
+	strip --strip-debug $(MODULE)
+
+sandbox: deps
+	sandbox/build-chroot.sh
+
+unit:
+	$(CARGO) test
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --lib --features asterisk -- -D warnings
+
+abi-check: sandbox
+	tests/abi/check.sh
+
+# End-to-end: a fresh Asterisk per test, one at a time (they share the chroot's module dir).
+e2e: build sandbox
+	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --test e2e_foundation -- --ignored --test-threads=1
+
+test: deps lint unit e2e
+
+demo: build sandbox
+	scripts/demo.sh $(abspath $(MODULE))
+
+bench: build sandbox
+	$(CARGO) bench --bench ingress
+
+# Into a real Asterisk: the directories are asked of the running Asterisk, not assumed.
+install: build
+	scripts/install.sh $(MODULE) module-config/secast.conf
+
+clean:
+	$(CARGO) clean

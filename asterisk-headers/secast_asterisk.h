@@ -1,0 +1,264 @@
+/*
+ * res_secast: the subset of the Asterisk 22 module ABI that res_secast uses.
+ *
+ * Written for this project from the layout facts in docs/asterisk-abi.md (x86_64, LP64);
+ * it is not a copy of Asterisk's headers. Struct tags and field names follow Asterisk's so
+ * that tests/abi_probe.c can compile the same size/offset probe against this file and against
+ * the real headers of the asterisk-dev package and compare the two.
+ *
+ * Layouts are fixed by the running Asterisk, not by us: any change here must be checked with
+ * `make abi-check`.
+ */
+#ifndef SECAST_ASTERISK_H
+#define SECAST_ASTERISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ast_module;
+struct ast_channel;
+struct ast_str;
+struct ast_config;
+struct ast_json;
+struct ast_string_field_pool;
+struct stasis_topic;
+struct stasis_subscription;
+struct stasis_message;
+struct stasis_message_type;
+
+/* ---- module.h ---------------------------------------------------------------------------- */
+
+enum ast_module_load_result {
+	AST_MODULE_LOAD_SUCCESS = 0,
+	AST_MODULE_LOAD_DECLINE = 1,
+	AST_MODULE_LOAD_SKIP = 2,
+	AST_MODULE_LOAD_PRIORITY = 3,
+	AST_MODULE_LOAD_FAILURE = -1,
+};
+
+enum ast_module_support_level {
+	AST_MODULE_SUPPORT_UNKNOWN = 0,
+	AST_MODULE_SUPPORT_CORE = 1,
+	AST_MODULE_SUPPORT_EXTENDED = 2,
+	AST_MODULE_SUPPORT_DEPRECATED = 3,
+};
+
+enum ast_module_flags {
+	AST_MODFLAG_DEFAULT = 0,
+	AST_MODFLAG_GLOBAL_SYMBOLS = 1 << 0,
+	AST_MODFLAG_LOAD_ORDER = 1 << 1,
+};
+
+/* 160 bytes. The loader writes `self`, so the instance must live in writable memory. */
+struct ast_module_info {
+	struct ast_module *self;
+	enum ast_module_load_result (*load)(void);
+	int (*reload)(void);
+	int (*unload)(void);
+	const char *name;
+	const char *description;
+	const char *key;
+	unsigned int flags;
+	char buildopt_sum[33];
+	unsigned char load_pri;
+	const char *requires;
+	const char *optional_modules;
+	const char *enhances;
+	void *reserved1;
+	void *reserved2;
+	void *reserved3;
+	void *reserved4;
+	enum ast_module_support_level support_level;
+};
+
+void ast_module_register(const struct ast_module_info *info);
+void ast_module_unregister(const struct ast_module_info *info);
+
+/* ---- logger.h ---------------------------------------------------------------------------- */
+
+/* Levels passed to ast_log (the __LOG_* values). */
+enum secast_log_level {
+	SECAST_LOG_DEBUG = 0,
+	SECAST_LOG_NOTICE = 2,
+	SECAST_LOG_WARNING = 3,
+	SECAST_LOG_ERROR = 4,
+	SECAST_LOG_VERBOSE = 5,
+};
+
+void ast_log(int level, const char *file, int line, const char *function, const char *fmt, ...);
+extern int option_debug;
+
+/* ---- astmm.h ----------------------------------------------------------------------------- */
+
+/* Memory that Asterisk later frees (CLI completions) must come from its allocator. */
+char *__ast_strdup(const char *s, const char *file, int lineno, const char *func);
+
+/* ---- cli.h ------------------------------------------------------------------------------- */
+
+enum ast_cli_command {
+	CLI_INIT = -2,
+	CLI_GENERATE = -3,
+	CLI_HANDLER = -4,
+};
+
+struct ast_cli_args {
+	const int fd;
+	const int argc;
+	const char *const *argv;
+	const char *line;
+	const char *word;
+	const int pos;
+	const int n;
+};
+
+struct ast_cli_entry;
+typedef char *(*secast_cli_handler)(struct ast_cli_entry *e, int cmd, struct ast_cli_args *a);
+
+/* 200 bytes. Asterisk rewrites cmda, command, _full_cmd and list while registered. */
+struct ast_cli_entry {
+	const char *cmda[16];
+	const char *summary;
+	const char *usage;
+	int inuse;
+	struct ast_module *module;
+	char *_full_cmd;
+	int cmdlen;
+	int args;
+	char *command;
+	secast_cli_handler handler;
+	struct {
+		struct ast_cli_entry *next;
+	} list;
+};
+
+int __ast_cli_register_multiple(struct ast_cli_entry *e, int len, struct ast_module *mod);
+int ast_cli_unregister_multiple(struct ast_cli_entry *e, int len);
+void ast_cli(int fd, const char *fmt, ...);
+
+/* ---- pbx.h (dialplan functions) ---------------------------------------------------------- */
+
+struct ast_string_field_mgr {
+	const char *last_alloc;
+	struct ast_string_field_pool *embedded_pool;
+	struct {
+		const char ***elems;
+		size_t max;
+		size_t current;
+	} string_fields;
+};
+
+typedef int (*ast_acf_read_fn_t)(struct ast_channel *chan, const char *function, char *data,
+	char *buf, size_t len);
+typedef int (*ast_acf_read2_fn_t)(struct ast_channel *chan, const char *cmd, char *data,
+	struct ast_str **str, ssize_t len);
+typedef int (*ast_acf_write_fn_t)(struct ast_channel *chan, const char *function, char *data,
+	const char *value);
+
+/* 176 bytes since Asterisk 22.9 (since: 22.2, provided_by: 22.9). Declaring the longest
+ * layout and zeroing it is safe on the older 22.x releases too. */
+struct ast_custom_function {
+	const char *name;
+	struct ast_string_field_pool *__field_mgr_pool;
+	const char *synopsis;
+	const char *desc;
+	const char *syntax;
+	const char *arguments;
+	const char *seealso;
+	struct ast_string_field_mgr __field_mgr;
+	int docsrc;
+	ast_acf_read_fn_t read;
+	ast_acf_read2_fn_t read2;
+	size_t read_max;
+	ast_acf_write_fn_t write;
+	struct ast_module *mod;
+	unsigned int read_escalates:1;
+	unsigned int write_escalates:1;
+	struct {
+		struct ast_custom_function *next;
+	} acflist;
+	const char *since;
+	const char *provided_by;
+};
+
+int __ast_custom_function_register(struct ast_custom_function *acf, struct ast_module *mod);
+int ast_custom_function_unregister(struct ast_custom_function *acf);
+
+/* ---- config.h ---------------------------------------------------------------------------- */
+
+struct ast_flags {
+	unsigned int flags;
+};
+
+struct ast_comment;
+
+struct ast_variable {
+	const char *name;
+	const char *value;
+	struct ast_variable *next;
+	const char *file;
+	int lineno;
+	int object;
+	int blanklines;
+	int inherited;
+	struct ast_comment *precomments;
+	struct ast_comment *sameline;
+	struct ast_comment *trailing;
+};
+
+struct ast_config *ast_config_load2(const char *filename, const char *who_asked,
+	struct ast_flags flags);
+void ast_config_destroy(struct ast_config *cfg);
+char *ast_category_browse(struct ast_config *config, const char *prev_name);
+struct ast_variable *ast_variable_browse(const struct ast_config *config,
+	const char *category_name);
+
+/* ---- stasis.h / security_events.h --------------------------------------------------------- */
+
+enum stasis_subscription_message_filter {
+	STASIS_SUBSCRIPTION_FILTER_NONE = 0,
+	STASIS_SUBSCRIPTION_FILTER_FORCED_NONE = 1,
+	STASIS_SUBSCRIPTION_FILTER_SELECTIVE = 2,
+};
+
+typedef void (*stasis_subscription_cb)(void *data, struct stasis_subscription *sub,
+	struct stasis_message *message);
+
+struct stasis_subscription *__stasis_subscribe(struct stasis_topic *topic,
+	stasis_subscription_cb callback, void *data, const char *file, int lineno,
+	const char *func);
+struct stasis_subscription *stasis_unsubscribe_and_join(struct stasis_subscription *subscription);
+int stasis_subscription_accept_message_type(struct stasis_subscription *subscription,
+	const struct stasis_message_type *type);
+int stasis_subscription_set_filter(struct stasis_subscription *subscription,
+	enum stasis_subscription_message_filter filter);
+struct stasis_message_type *stasis_message_type(const struct stasis_message *msg);
+void *stasis_message_data(const struct stasis_message *msg);
+
+struct stasis_topic *ast_security_topic(void);
+struct stasis_message_type *ast_security_event_type(void);
+
+/* ---- json.h ------------------------------------------------------------------------------ */
+
+enum ast_json_type {
+	AST_JSON_OBJECT = 0,
+	AST_JSON_ARRAY,
+	AST_JSON_STRING,
+	AST_JSON_INTEGER,
+	AST_JSON_REAL,
+	AST_JSON_TRUE,
+	AST_JSON_FALSE,
+	AST_JSON_NULL,
+};
+
+/* The payload of a security-event stasis message. */
+struct ast_json_payload {
+	struct ast_json *json;
+};
+
+struct ast_json *ast_json_object_get(struct ast_json *object, const char *key);
+const char *ast_json_string_get(const struct ast_json *string);
+intmax_t ast_json_integer_get(const struct ast_json *integer);
+enum ast_json_type ast_json_typeof(const struct ast_json *value);
+
+#endif

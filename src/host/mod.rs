@@ -1,0 +1,11 @@
+//! Everything that talks to Asterisk. Thin: it copies data in and out and calls the engine.
+
+mod cell;
+mod cli;
+mod config_file;
+mod guard;
+pub(crate) mod logger;
+mod module;
+mod runtime;
+mod security_topic;
+mod sys;

@@ -1,0 +1,104 @@
+/*
+ * Prints the size of every struct res_secast declares and the offset of every field it uses.
+ * Built twice by tests/abi/check.sh: once against our asterisk-headers/secast_asterisk.h and
+ * once against the real headers of Debian's asterisk-dev; the two outputs must be identical.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef SECAST_REAL_HEADERS
+#include "asterisk.h"
+#include "asterisk/module.h"
+#include "asterisk/logger.h"
+#include "asterisk/cli.h"
+#include "asterisk/pbx.h"
+#include "asterisk/config.h"
+#include "asterisk/json.h"
+#include "asterisk/stasis.h"
+#else
+#include "secast_asterisk.h"
+#endif
+
+#define SIZE(t) printf("sizeof %-28s %zu\n", #t, sizeof(struct t))
+#define OFF(t, f) printf("offset %-28s %-18s %zu\n", #t, #f, offsetof(struct t, f))
+
+int main(void)
+{
+	SIZE(ast_module_info);
+	OFF(ast_module_info, self);
+	OFF(ast_module_info, load);
+	OFF(ast_module_info, reload);
+	OFF(ast_module_info, unload);
+	OFF(ast_module_info, name);
+	OFF(ast_module_info, description);
+	OFF(ast_module_info, key);
+	OFF(ast_module_info, flags);
+	OFF(ast_module_info, buildopt_sum);
+	OFF(ast_module_info, load_pri);
+	OFF(ast_module_info, requires);
+	OFF(ast_module_info, optional_modules);
+	OFF(ast_module_info, enhances);
+	OFF(ast_module_info, reserved1);
+	OFF(ast_module_info, reserved4);
+	OFF(ast_module_info, support_level);
+
+	SIZE(ast_cli_entry);
+	OFF(ast_cli_entry, cmda);
+	OFF(ast_cli_entry, summary);
+	OFF(ast_cli_entry, usage);
+	OFF(ast_cli_entry, inuse);
+	OFF(ast_cli_entry, module);
+	OFF(ast_cli_entry, _full_cmd);
+	OFF(ast_cli_entry, cmdlen);
+	OFF(ast_cli_entry, args);
+	OFF(ast_cli_entry, command);
+	OFF(ast_cli_entry, handler);
+	OFF(ast_cli_entry, list);
+
+	SIZE(ast_cli_args);
+	OFF(ast_cli_args, fd);
+	OFF(ast_cli_args, argc);
+	OFF(ast_cli_args, argv);
+	OFF(ast_cli_args, line);
+	OFF(ast_cli_args, word);
+	OFF(ast_cli_args, pos);
+	OFF(ast_cli_args, n);
+
+	SIZE(ast_custom_function);
+	OFF(ast_custom_function, name);
+	OFF(ast_custom_function, synopsis);
+	OFF(ast_custom_function, desc);
+	OFF(ast_custom_function, syntax);
+	OFF(ast_custom_function, arguments);
+	OFF(ast_custom_function, seealso);
+	OFF(ast_custom_function, docsrc);
+	OFF(ast_custom_function, read);
+	OFF(ast_custom_function, read2);
+	OFF(ast_custom_function, read_max);
+	OFF(ast_custom_function, write);
+	OFF(ast_custom_function, mod);
+	OFF(ast_custom_function, acflist);
+	OFF(ast_custom_function, since);
+	OFF(ast_custom_function, provided_by);
+
+	SIZE(ast_flags);
+	SIZE(ast_variable);
+	OFF(ast_variable, name);
+	OFF(ast_variable, value);
+	OFF(ast_variable, next);
+	OFF(ast_variable, file);
+	OFF(ast_variable, lineno);
+
+	SIZE(ast_json_payload);
+	OFF(ast_json_payload, json);
+
+	/* Enum values the module passes to Asterisk. */
+	printf("value AST_MODULE_LOAD_DECLINE %d\n", (int)AST_MODULE_LOAD_DECLINE);
+	printf("value AST_MODFLAG_LOAD_ORDER %d\n", (int)AST_MODFLAG_LOAD_ORDER);
+	printf("value AST_MODULE_SUPPORT_EXTENDED %d\n", (int)AST_MODULE_SUPPORT_EXTENDED);
+	printf("value CLI_INIT %d CLI_GENERATE %d\n", (int)CLI_INIT, (int)CLI_GENERATE);
+	printf("value STASIS_SUBSCRIPTION_FILTER_SELECTIVE %d\n",
+		(int)STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
+	printf("value AST_JSON_INTEGER %d\n", (int)AST_JSON_INTEGER);
+	return 0;
+}

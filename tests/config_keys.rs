@@ -1,0 +1,142 @@
+//! secast.conf: defaults, bad values, unknown keys, and the sample staying true to the code.
+
+use res_secast::config::{Config, ConfigEntry, ConfigIssue, KEYS};
+
+fn entry(key: &str, value: &str) -> ConfigEntry {
+    ConfigEntry::new("general", key, value)
+}
+
+#[test]
+fn empty_file_gives_defaults() {
+    let (cfg, issues) = Config::from_entries(&[], &Config::default());
+    assert_eq!(cfg, Config::default());
+    assert!(issues.is_empty());
+}
+
+#[test]
+fn valid_values_are_applied() {
+    let (cfg, issues) = Config::from_entries(
+        &[
+            entry("queue_size", "1024"),
+            entry("log_events", "yes"),
+            entry("status_top_sources", "3"),
+            entry("MAX_TRACKED_SOURCES", "500"),
+        ],
+        &Config::default(),
+    );
+    assert!(issues.is_empty(), "{issues:?}");
+    assert_eq!(cfg.queue_size, 1024);
+    assert!(cfg.log_events);
+    assert_eq!(cfg.status_top_sources, 3);
+    assert_eq!(cfg.max_tracked_sources, 500);
+}
+
+#[test]
+fn bad_value_keeps_the_previous_value_and_names_key_and_value() {
+    let previous = Config {
+        queue_size: 2048,
+        ..Config::default()
+    };
+    let mut bad = entry("queue_size", "lots");
+    bad.line = 7;
+    let (cfg, issues) = Config::from_entries(&[bad], &previous);
+    assert_eq!(cfg.queue_size, 2048);
+    assert_eq!(issues.len(), 1);
+    let text = issues[0].to_string();
+    assert!(text.contains("secast.conf:7"), "{text}");
+    assert!(
+        text.contains("'lots'") && text.contains("'queue_size'"),
+        "{text}"
+    );
+    assert!(text.contains("from 64 to 1048576"), "{text}");
+    assert!(text.contains("keeping 2048"), "{text}");
+}
+
+#[test]
+fn out_of_range_value_is_refused() {
+    let (cfg, issues) = Config::from_entries(&[entry("queue_size", "1")], &Config::default());
+    assert_eq!(cfg.queue_size, Config::default().queue_size);
+    assert!(matches!(issues[0], ConfigIssue::BadValue { .. }));
+}
+
+#[test]
+fn a_key_removed_from_the_file_returns_to_its_default_on_reload() {
+    let previous = Config {
+        log_events: true,
+        ..Config::default()
+    };
+    let (cfg, _) = Config::from_entries(&[], &previous);
+    assert!(!cfg.log_events);
+}
+
+#[test]
+fn unknown_key_and_section_are_reported_and_ignored() {
+    let entries = [
+        entry("queue_sizee", "10"),
+        ConfigEntry::new("genral", "queue_size", "100"),
+        ConfigEntry::new("genral", "log_events", "yes"),
+    ];
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    assert_eq!(cfg, Config::default());
+    assert_eq!(
+        issues.len(),
+        2,
+        "one per unknown key, one per unknown section: {issues:?}"
+    );
+    assert!(issues[0].to_string().contains("unknown key 'queue_sizee'"));
+    assert!(issues[1].to_string().contains("unknown section [genral]"));
+}
+
+#[test]
+fn hostile_text_in_a_config_line_is_escaped_in_the_message() {
+    let (_, issues) = Config::from_entries(
+        &[entry("log_events", "yes\n[fake] ERROR")],
+        &Config::default(),
+    );
+    let text = issues[0].to_string();
+    assert!(!text.contains('\n'));
+    assert!(text.contains("yes\\x0a[fake] ERROR"), "{text}");
+}
+
+/// The sample documents every key with its default, and nothing else.
+#[test]
+fn sample_config_matches_the_code_key_for_key() {
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/module-config/secast.conf"
+    ))
+    .expect("module-config/secast.conf");
+    let mut section = String::new();
+    let mut entries = Vec::new();
+    for line in sample.lines() {
+        let line = line.split(';').next().unwrap().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_owned();
+            continue;
+        }
+        let (k, v) = line.split_once('=').expect("key = value");
+        entries.push(ConfigEntry::new(&section, k.trim(), v.trim()));
+    }
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    assert!(
+        issues.is_empty(),
+        "sample has keys the code does not know: {issues:?}"
+    );
+    assert_eq!(
+        cfg,
+        Config::default(),
+        "sample values differ from the defaults"
+    );
+    for def in KEYS {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.section == def.section && e.key == def.name),
+            "key {} is not documented in the sample",
+            def.name
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! A real Asterisk 22 for end-to-end tests: started in the sid chroot, in a network namespace
+//! of its own, with the freshly built res_secast.so; stopped when the guard is dropped, even
+//! when the test fails. A thin Rust face over `sandbox/asterisk.sh`.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn script(name: &str) -> PathBuf {
+    repo().join("sandbox").join(name)
+}
+
+pub fn module_path() -> PathBuf {
+    std::env::var_os("SECAST_MODULE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/res_secast.so"))
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+/// One running sandbox Asterisk.
+pub struct Asterisk {
+    pub name: String,
+}
+
+impl Asterisk {
+    /// Starts with the sandbox's own `sandbox/etc/secast.conf`.
+    pub fn start(name: &str) -> Asterisk {
+        Self::start_with_conf(name, None)
+    }
+
+    /// `conf`, when given, replaces the sandbox's secast.conf.
+    pub fn start_with_conf(name: &str, conf: Option<&str>) -> Asterisk {
+        let module = module_path();
+        assert!(
+            module.exists(),
+            "{} missing: run `make build` (or `make test`)",
+            module.display()
+        );
+        let mut cmd = Command::new(script("asterisk.sh"));
+        cmd.args(["up", name]).arg(&module);
+        let conf_file = std::env::temp_dir().join(format!("secast-e2e-{name}.conf"));
+        if let Some(c) = conf {
+            std::fs::write(&conf_file, c).unwrap();
+            cmd.env("SECAST_CONF_OVERRIDE", &conf_file);
+        }
+        let out = run(&mut cmd);
+        // From here on the guard owns whatever `up` started, even if it failed half-way.
+        let guard = Asterisk {
+            name: name.to_owned(),
+        };
+        assert!(out.status.success(), "sandbox up failed:\n{}", text(&out));
+        guard
+    }
+
+    pub fn cli(&self, command: &str) -> String {
+        let out = run(Command::new(script("asterisk.sh")).args(["cli", &self.name, command]));
+        text(&out)
+    }
+
+    pub fn status(&self) -> Status {
+        Status::parse(&self.cli("secast show status"))
+    }
+
+    /// Polls `secast show status` until `done` holds, for at most `limit`.
+    pub fn status_until(&self, limit: Duration, done: impl Fn(&Status) -> bool) -> Status {
+        let deadline = Instant::now() + limit;
+        loop {
+            let s = self.status();
+            if done(&s) || Instant::now() >= deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Runs a sipp attack to completion; returns sipp's summary line.
+    pub fn attack(&self, kind: &str, source: &str, count: u32, rate: u32) -> String {
+        let out = run(Command::new(script("attack.sh")).args([
+            &self.name,
+            kind,
+            source,
+            &count.to_string(),
+            &rate.to_string(),
+        ]));
+        let t = text(&out);
+        assert!(out.status.success(), "attack failed:\n{t}");
+        t
+    }
+
+    /// Starts a sipp attack in the background; the child is ours to wait for.
+    pub fn attack_in_background(
+        &self,
+        kind: &str,
+        source: &str,
+        count: u32,
+        rate: u32,
+    ) -> std::process::Child {
+        Command::new(script("attack.sh"))
+            .args([
+                &self.name,
+                kind,
+                source,
+                &count.to_string(),
+                &rate.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("attack.sh starts")
+    }
+
+    pub fn ami_login(&self, user: &str, secret: &str, count: u32) -> String {
+        let out = run(Command::new(script("ami-login.sh")).args([
+            &self.name,
+            user,
+            secret,
+            &count.to_string(),
+        ]));
+        text(&out)
+    }
+
+    fn fact(&self, what: &str) -> String {
+        let out = run(Command::new(script("asterisk.sh")).args([what, &self.name]));
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.fact("pid").parse().expect("asterisk is running")
+    }
+
+    pub fn is_running(&self) -> bool {
+        Command::new(script("asterisk.sh"))
+            .args(["status", &self.name])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    }
+
+    /// Asterisk's `messages` log of this instance.
+    pub fn messages_log(&self) -> String {
+        std::fs::read_to_string(self.fact("log")).unwrap_or_default()
+    }
+
+    /// Asterisk's security log (res_security_log) of this instance.
+    pub fn security_log(&self) -> String {
+        std::fs::read_to_string(self.fact("seclog")).unwrap_or_default()
+    }
+
+    /// The instance's secast.conf on the host side, for tests that edit it and reload.
+    pub fn secast_conf_path(&self) -> PathBuf {
+        Path::new(&self.fact("dir")).join("etc/secast.conf")
+    }
+}
+
+impl Drop for Asterisk {
+    fn drop(&mut self) {
+        let _ = Command::new(script("asterisk.sh"))
+            .args(["down", &self.name])
+            .output();
+    }
+}
+
+/// `secast show status`, parsed.
+#[derive(Debug, Default)]
+pub struct Status {
+    pub raw: String,
+    pub fields: BTreeMap<String, String>,
+    /// source address → (counter name → value), counters being `events`, `accounts` and the
+    /// event type names.
+    pub sources: BTreeMap<String, BTreeMap<String, u64>>,
+    pub by_type: BTreeMap<String, u64>,
+    pub by_service: BTreeMap<String, u64>,
+}
+
+impl Status {
+    pub fn parse(raw: &str) -> Status {
+        let mut s = Status {
+            raw: raw.to_owned(),
+            ..Status::default()
+        };
+        let mut section = "";
+        for line in raw.lines() {
+            if line.starts_with("Events by type") {
+                section = "type";
+                continue;
+            }
+            if line.starts_with("Events by service") {
+                section = "service";
+                continue;
+            }
+            if line.starts_with("Top sources") {
+                section = "sources";
+                continue;
+            }
+            if let Some(rest) = line.strip_prefix("  ") {
+                let mut words = rest.split_whitespace();
+                let Some(first) = words.next() else { continue };
+                match section {
+                    "type" | "service" => {
+                        let n = words.next().and_then(|w| w.parse().ok()).unwrap_or(0);
+                        let map = if section == "type" {
+                            &mut s.by_type
+                        } else {
+                            &mut s.by_service
+                        };
+                        map.insert(first.to_owned(), n);
+                    }
+                    "sources" => {
+                        let counters = words
+                            .filter_map(|w| w.split_once('='))
+                            .map(|(k, v)| {
+                                (k.to_owned(), v.trim_end_matches('+').parse().unwrap_or(0))
+                            })
+                            .collect();
+                        s.sources.insert(first.to_owned(), counters);
+                    }
+                    _ => {}
+                }
+            } else if let Some((k, v)) = line.split_once(": ") {
+                s.fields.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        s
+    }
+
+    pub fn number(&self, field: &str) -> u64 {
+        self.fields
+            .get(field)
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub fn source_count(&self, ip: &str, counter: &str) -> u64 {
+        self.sources
+            .get(ip)
+            .and_then(|c| c.get(counter))
+            .copied()
+            .unwrap_or(0)
+    }
+}
