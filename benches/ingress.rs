@@ -46,6 +46,24 @@ fn copy_and_send(c: &mut Criterion) {
             ingress.submit(raw, t)
         })
     });
+    // Asterisk's events usually arrive far apart, so the worker is asleep and each send has to
+    // wake it: this is the cost the stasis thread really pays outside a flood.
+    c.bench_function("callback_copy_and_send_idle_worker", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                std::thread::sleep(std::time::Duration::from_micros(200));
+                let t = Instant::now();
+                let mut raw = RawEvent::new(11);
+                for (f, v) in &fields {
+                    raw.set(*f, v);
+                }
+                ingress.submit(raw, t);
+                total += t.elapsed();
+            }
+            total
+        })
+    });
     c.bench_function("worker_parse", |b| {
         let mut raw = RawEvent::new(11);
         for (f, v) in &fields {
