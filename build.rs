@@ -21,7 +21,7 @@ mod asterisk {
             .header(HEADER)
             .allowlist_function("(__)?ast_.*|__stasis_subscribe|stasis_.*")
             .allowlist_type("ast_.*|stasis_.*|secast_.*")
-            .allowlist_var("option_debug")
+            .allowlist_var("option_debug|ast_config_AST_VAR_DIR")
             .default_enum_style(bindgen::EnumVariation::Rust {
                 non_exhaustive: false,
             })

@@ -89,6 +89,21 @@ enum secast_log_level {
 void ast_log(int level, const char *file, int line, const char *function, const char *fmt, ...);
 extern int option_debug;
 
+/* ---- paths.h ----------------------------------------------------------------------------- */
+
+/* astvarlibdir: where res_secast keeps its ledger by default. */
+extern const char *ast_config_AST_VAR_DIR;
+
+/* ---- manager.h --------------------------------------------------------------------------- */
+
+enum secast_manager_event_flag {
+	SECAST_EVENT_FLAG_SECURITY = 1 << 18,
+};
+
+int __ast_manager_event_multichan(int category, const char *event, int chancount,
+	struct ast_channel **chans, const char *file, int line, const char *func,
+	const char *contents, ...);
+
 /* ---- astmm.h ----------------------------------------------------------------------------- */
 
 /* Memory that Asterisk later frees (CLI completions) must come from its allocator. */

@@ -7,30 +7,183 @@
 //! it had before (the default on first load, the running value on reload).
 
 use std::fmt;
+use std::time::Duration;
 
-/// The running configuration. Defaults live in [`Config::default`] and nowhere else; the
+use ipnet::IpNet;
+
+/// The running configuration. Defaults live in the `Default` impls below and nowhere else; the
 /// sample `module-config/secast.conf` documents the same keys (a test checks it).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
+    pub general: General,
+    pub whitelist: WhitelistConfig,
+    pub firewall: FirewallConfig,
+    pub ledger: LedgerConfig,
+    pub escalation: Escalation,
+    pub rules: Rules,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct General {
     /// Capacity of the queue from Asterisk's threads to the engine. Events that find it full
     /// are dropped and counted, never waited for. Takes effect at module load.
     pub queue_size: usize,
-    /// Log every security event at verbose level 3 (escaped), for troubleshooting.
+    /// Log every security event at verbose level (escaped), for troubleshooting.
     pub log_events: bool,
     /// How many sources `secast show status` lists.
     pub status_top_sources: usize,
-    /// How many distinct source addresses the status counters track; events from further
-    /// sources are still counted by type, but not per source.
+    /// How many distinct source addresses the status counters track.
     pub max_tracked_sources: usize,
+    /// How many source addresses the engine keeps risk state for; the idlest are evicted.
+    pub max_tracked_ips: usize,
+    /// How many accounts the engine keeps risk state for.
+    pub max_tracked_accounts: usize,
+    /// Half-life of a risk score: an IP at 80 that stays quiet for this long is at 40.
+    pub risk_half_life: Duration,
 }
 
-impl Default for Config {
+impl Default for General {
     fn default() -> Self {
-        Config {
+        General {
             queue_size: 8192,
             log_events: false,
             status_top_sources: 10,
             max_tracked_sources: 100_000,
+            max_tracked_ips: 1_000_000,
+            max_tracked_accounts: 100_000,
+            risk_half_life: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Sources that are scored and reported but never banned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhitelistConfig {
+    /// 127.0.0.0/8 and ::1.
+    pub loopback: bool,
+    /// Every address configured on this host's interfaces.
+    pub host_addresses: bool,
+    pub networks: Vec<IpNet>,
+}
+
+impl Default for WhitelistConfig {
+    fn default() -> Self {
+        WhitelistConfig {
+            loopback: true,
+            host_addresses: true,
+            networks: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirewallConfig {
+    /// `nftables`, `ipset` or `none` (bans are decided and recorded, not enforced).
+    pub backend: String,
+    /// Name of our nftables table (family inet).
+    pub table: String,
+    /// How often a failing firewall is retried and our table checked for tampering.
+    pub check_interval: Duration,
+}
+
+impl Default for FirewallConfig {
+    fn default() -> Self {
+        FirewallConfig {
+            backend: "nftables".to_owned(),
+            table: "secast".to_owned(),
+            check_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LedgerConfig {
+    /// Where bans and offence history are kept; empty means `<astvarlibdir>/secast`.
+    pub directory: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    /// Longest temporary ban; each repeat offence doubles the ban up to this.
+    pub max_ban: Duration,
+    /// The N-th ban of the same source is permanent; 0 means never.
+    pub permanent_after: u32,
+    /// A repeat offender's thresholds are multiplied by this percentage per earlier ban
+    /// (never below 1): 50 means 5 → 3 → 2 → 1.
+    pub repeat_offender_percent: u32,
+    /// How long offences are remembered.
+    pub history: Duration,
+}
+
+impl Default for Escalation {
+    fn default() -> Self {
+        Escalation {
+            max_ban: Duration::from_secs(7 * 86_400),
+            permanent_after: 5,
+            repeat_offender_percent: 50,
+            history: Duration::from_secs(30 * 86_400),
+        }
+    }
+}
+
+/// One detection rule: `threshold` counted things within `window` lead to a ban of `ban`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub enabled: bool,
+    pub threshold: u32,
+    pub window: Duration,
+    pub ban: Duration,
+}
+
+impl Rule {
+    const fn new(threshold: u32, window_secs: u64, ban_secs: u64) -> Rule {
+        Rule {
+            enabled: true,
+            threshold,
+            window: Duration::from_secs(window_secs),
+            ban: Duration::from_secs(ban_secs),
+        }
+    }
+}
+
+/// What a stolen-credential signal does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StolenCredentialAction {
+    Alert,
+    Ban,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    /// Authentication failures per source (ChallengeResponseFailed, InvalidPassword,
+    /// InvalidAccountID, FailedACL) on SIP and other non-AMI services.
+    pub brute_force: Rule,
+    /// Distinct AccountIDs tried from one source.
+    pub enumeration: Rule,
+    /// ChallengeSent to one source with no SuccessfulAuth following.
+    pub challenge_flood: Rule,
+    /// Failures spread over a long window.
+    pub slow_attack: Rule,
+    /// Failed AMI logins per source.
+    pub ami: Rule,
+    /// Distinct sources failing against one account (an alert and account risk, no ban).
+    pub distributed: Rule,
+    /// SuccessfulAuth from a source that failed against other accounts within the window.
+    pub stolen_credentials: Rule,
+    pub stolen_credentials_action: StolenCredentialAction,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            brute_force: Rule::new(5, 600, 3600),
+            enumeration: Rule::new(5, 60, 3600),
+            challenge_flood: Rule::new(30, 10, 600),
+            slow_attack: Rule::new(20, 86_400, 86_400),
+            ami: Rule::new(5, 600, 3600),
+            distributed: Rule::new(5, 600, 3600),
+            stolen_credentials: Rule::new(1, 600, 3600),
+            stolen_credentials_action: StolenCredentialAction::Alert,
         }
     }
 }
@@ -126,33 +279,188 @@ pub struct KeyDef {
 }
 
 macro_rules! key {
-    ($section:literal, $name:ident, $parse:expr) => {
+    ($section:literal, $name:literal, $($field:ident).+, $parse:expr) => {
         KeyDef {
             section: $section,
-            name: stringify!($name),
+            name: $name,
             set: |c, v| {
-                c.$name = $parse(v)?;
+                c.$($field).+ = $parse(v)?;
                 Ok(())
             },
             keep: |c, prev| {
-                c.$name = prev.$name.clone();
-                format!("{:?}", prev.$name)
+                c.$($field).+ = prev.$($field).+.clone();
+                show(&prev.$($field).+)
             },
         }
     };
 }
 
-/// Every key res_secast understands.
-pub const KEYS: &[KeyDef] = &[
-    key!("general", queue_size, |v| parse_count(v, 64, 1 << 20)),
-    key!("general", log_events, parse_bool),
-    key!("general", status_top_sources, |v| parse_count(v, 1, 1000)),
-    key!("general", max_tracked_sources, |v| parse_count(
-        v, 100, 10_000_000
-    )),
+macro_rules! rule_keys {
+    ($section:literal, $rule:ident) => {
+        [
+            key!($section, "enabled", rules.$rule.enabled, parse_bool),
+            key!($section, "threshold", rules.$rule.threshold, |v| parse_u32(
+                v, 1, 100_000
+            )),
+            key!($section, "window", rules.$rule.window, parse_duration),
+            key!($section, "ban", rules.$rule.ban, parse_duration),
+        ]
+    };
+}
+
+/// Every key res_secast understands, section by section.
+pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| {
+    let mut keys = vec![
+        key!(
+            "general",
+            "queue_size",
+            general.queue_size,
+            |v| parse_count(v, 64, 1 << 20)
+        ),
+        key!("general", "log_events", general.log_events, parse_bool),
+        key!(
+            "general",
+            "status_top_sources",
+            general.status_top_sources,
+            |v| parse_count(v, 1, 1000)
+        ),
+        key!(
+            "general",
+            "max_tracked_sources",
+            general.max_tracked_sources,
+            |v| { parse_count(v, 100, 10_000_000) }
+        ),
+        key!("general", "max_tracked_ips", general.max_tracked_ips, |v| {
+            parse_count(v, 100, 50_000_000)
+        }),
+        key!(
+            "general",
+            "max_tracked_accounts",
+            general.max_tracked_accounts,
+            |v| { parse_count(v, 100, 10_000_000) }
+        ),
+        key!(
+            "general",
+            "risk_half_life",
+            general.risk_half_life,
+            parse_duration
+        ),
+        key!("whitelist", "loopback", whitelist.loopback, parse_bool),
+        key!(
+            "whitelist",
+            "host_addresses",
+            whitelist.host_addresses,
+            parse_bool
+        ),
+        KeyDef {
+            section: "whitelist",
+            name: "network",
+            // Repeatable: each line adds one network.
+            set: |c, v| {
+                let net = parse_net(v)?;
+                c.whitelist.networks.push(net);
+                Ok(())
+            },
+            keep: |_, _| "the other networks".to_owned(),
+        },
+        key!("firewall", "backend", firewall.backend, parse_backend),
+        key!("firewall", "table", firewall.table, parse_table_name),
+        key!(
+            "firewall",
+            "check_interval",
+            firewall.check_interval,
+            parse_duration
+        ),
+        key!("ledger", "directory", ledger.directory, parse_path),
+        key!("escalation", "max_ban", escalation.max_ban, parse_duration),
+        key!(
+            "escalation",
+            "permanent_after",
+            escalation.permanent_after,
+            |v| parse_u32(v, 0, 1000)
+        ),
+        key!(
+            "escalation",
+            "repeat_offender_percent",
+            escalation.repeat_offender_percent,
+            |v| { parse_u32(v, 1, 100) }
+        ),
+        key!("escalation", "history", escalation.history, parse_duration),
+        key!(
+            "stolen_credentials",
+            "action",
+            rules.stolen_credentials_action,
+            parse_stolen_action
+        ),
+    ];
+    keys.extend(rule_keys!("brute_force", brute_force));
+    keys.extend(rule_keys!("enumeration", enumeration));
+    keys.extend(rule_keys!("challenge_flood", challenge_flood));
+    keys.extend(rule_keys!("slow_attack", slow_attack));
+    keys.extend(rule_keys!("ami", ami));
+    keys.extend(rule_keys!("distributed", distributed));
+    keys.extend(rule_keys!("stolen_credentials", stolen_credentials));
+    keys
+});
+
+const SECTIONS: &[&str] = &[
+    "general",
+    "whitelist",
+    "firewall",
+    "ledger",
+    "escalation",
+    "brute_force",
+    "enumeration",
+    "challenge_flood",
+    "slow_attack",
+    "ami",
+    "distributed",
+    "stolen_credentials",
 ];
 
-const SECTIONS: &[&str] = &["general"];
+/// How a kept value is named in a warning.
+trait Show {
+    fn show(&self) -> String;
+}
+
+fn show(v: &impl Show) -> String {
+    v.show()
+}
+
+impl Show for usize {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+impl Show for u32 {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+impl Show for bool {
+    fn show(&self) -> String {
+        (if *self { "yes" } else { "no" }).to_owned()
+    }
+}
+impl Show for Duration {
+    fn show(&self) -> String {
+        crate::duration::format(*self)
+    }
+}
+impl Show for String {
+    fn show(&self) -> String {
+        format!("'{}'", crate::escape::for_log(self))
+    }
+}
+impl Show for StolenCredentialAction {
+    fn show(&self) -> String {
+        (match self {
+            StolenCredentialAction::Alert => "alert",
+            StolenCredentialAction::Ban => "ban",
+        })
+        .to_owned()
+    }
+}
 
 impl Config {
     /// Builds the configuration that `entries` describe. Keys absent from the file take their
@@ -207,5 +515,57 @@ fn parse_count(v: &str, min: usize, max: usize) -> Result<usize, String> {
     match v.parse::<usize>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(format!("a whole number from {min} to {max}")),
+    }
+}
+
+fn parse_u32(v: &str, min: u32, max: u32) -> Result<u32, String> {
+    match v.parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("a whole number from {min} to {max}")),
+    }
+}
+
+fn parse_duration(v: &str) -> Result<Duration, String> {
+    match crate::duration::parse(v) {
+        Some(d) if d >= Duration::from_secs(1) => Ok(d),
+        _ => Err("a duration such as 30s, 10m, 1h, 1d or 1w".to_owned()),
+    }
+}
+
+fn parse_net(v: &str) -> Result<IpNet, String> {
+    crate::netparse::parse_net(v)
+        .ok_or_else(|| "an address or network such as 192.0.2.0/24".to_owned())
+}
+
+fn parse_backend(v: &str) -> Result<String, String> {
+    match v.to_ascii_lowercase().as_str() {
+        b @ ("nftables" | "ipset" | "none") => Ok(b.to_owned()),
+        _ => Err("nftables, ipset or none".to_owned()),
+    }
+}
+
+fn parse_table_name(v: &str) -> Result<String, String> {
+    let ok =
+        !v.is_empty() && v.len() <= 32 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(v.to_owned())
+    } else {
+        Err("a name of letters, digits and _, at most 32".to_owned())
+    }
+}
+
+fn parse_path(v: &str) -> Result<String, String> {
+    if v.is_empty() || v.starts_with('/') {
+        Ok(v.to_owned())
+    } else {
+        Err("an absolute directory path".to_owned())
+    }
+}
+
+fn parse_stolen_action(v: &str) -> Result<StolenCredentialAction, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "alert" => Ok(StolenCredentialAction::Alert),
+        "ban" => Ok(StolenCredentialAction::Ban),
+        _ => Err("alert or ban".to_owned()),
     }
 }

@@ -1,20 +1,35 @@
 //! res_secast: intrusion detection and prevention inside Asterisk.
 //!
 //! Everything outside [`host`] is plain Rust that knows nothing of Asterisk: it builds and is
-//! tested without it. [`host`] (feature `asterisk`) is the only place that talks to Asterisk,
-//! and the only place with `unsafe`.
+//! tested without it. [`host`] (feature `asterisk`) is the only place that talks to Asterisk.
+//! `unsafe` lives there and in the two places that talk to the kernel: [`firewall`] (netlink)
+//! and [`hostaddr`] (getifaddrs).
 
 pub mod address;
+pub mod ban;
 pub mod config;
+pub mod duration;
+pub mod enforcer;
+pub mod engine;
+pub mod escalation;
 pub mod escape;
 pub mod event;
+pub mod firewall;
 pub mod histogram;
+pub mod hostaddr;
+pub mod ledger;
 pub mod license_key;
 pub mod log;
+pub mod netparse;
 pub mod pipeline;
+pub mod report;
+pub mod rules;
+pub mod score;
 pub mod stats;
 pub mod status;
 pub mod timestamp;
+pub mod whitelist;
+pub mod window;
 
 #[cfg(feature = "asterisk")]
 mod host;

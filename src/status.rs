@@ -36,6 +36,45 @@ fn micros(ns: Option<u64>) -> String {
 pub fn status_text(shared: &Shared) -> String {
     let cfg = shared.config();
     let ing = &shared.ingress;
+    // The engine lock is taken and released before the stats lock: never hold both.
+    let mut decisions = String::new();
+    {
+        let engine = shared.engine();
+        let c = engine.counters;
+        let _ = writeln!(decisions, "Bans in force: {}", engine.bans().len());
+        let _ = writeln!(
+            decisions,
+            "Decisions: bans {} alerts {} spared-by-whitelist {} events-from-banned {}",
+            c.bans, c.alerts, c.spared, c.events_from_banned
+        );
+        let _ = writeln!(decisions, "Tracked IPs: {}", engine.tracked_ips());
+    }
+    if let Some(e) = &shared.enforcement {
+        let backend = e.backend.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let _ = writeln!(
+            decisions,
+            "Firewall: {} applied {} errors {} pending {} repairs {}",
+            if backend.is_empty() { "none" } else { &backend },
+            e.bans_applied.load(Ordering::Relaxed),
+            e.firewall_errors.load(Ordering::Relaxed),
+            e.pending_ops.load(Ordering::Relaxed),
+            e.repairs.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            decisions,
+            "Ban latency decision to kernel (us): p50 {} p99 {}",
+            micros(e.decision_to_kernel.quantile_ns(0.5)),
+            micros(e.decision_to_kernel.quantile_ns(0.99))
+        );
+        if let Some(err) = e
+            .last_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_deref()
+        {
+            let _ = writeln!(decisions, "Last enforcement error: {err}");
+        }
+    }
     let stats = shared.stats();
     let mut out = String::new();
     let _ = writeln!(out, "res_secast {VERSION}");
@@ -75,6 +114,7 @@ pub fn status_text(shared: &Shared) -> String {
         micros(stats.latency.quantile_ns(0.99))
     );
 
+    out.push_str(&decisions);
     let _ = writeln!(out, "\nEvents by type:");
     for kind in EventKind::ALL {
         let n = stats.by_kind[kind.index()];
@@ -93,7 +133,7 @@ pub fn status_text(shared: &Shared) -> String {
         stats.tracked_sources(),
         stats.untracked_source_events
     );
-    for (ip, src) in stats.top_sources(cfg.status_top_sources) {
+    for (ip, src) in stats.top_sources(cfg.general.status_top_sources) {
         let (accounts, capped) = src.distinct_accounts();
         let _ = write!(
             out,

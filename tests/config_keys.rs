@@ -1,6 +1,8 @@
 //! secast.conf: defaults, bad values, unknown keys, and the sample staying true to the code.
 
-use res_secast::config::{Config, ConfigEntry, ConfigIssue, KEYS};
+use std::time::Duration;
+
+use res_secast::config::{Config, ConfigEntry, ConfigIssue, General, KEYS};
 
 fn entry(key: &str, value: &str) -> ConfigEntry {
     ConfigEntry::new("general", key, value)
@@ -25,22 +27,25 @@ fn valid_values_are_applied() {
         &Config::default(),
     );
     assert!(issues.is_empty(), "{issues:?}");
-    assert_eq!(cfg.queue_size, 1024);
-    assert!(cfg.log_events);
-    assert_eq!(cfg.status_top_sources, 3);
-    assert_eq!(cfg.max_tracked_sources, 500);
+    assert_eq!(cfg.general.queue_size, 1024);
+    assert!(cfg.general.log_events);
+    assert_eq!(cfg.general.status_top_sources, 3);
+    assert_eq!(cfg.general.max_tracked_sources, 500);
 }
 
 #[test]
 fn bad_value_keeps_the_previous_value_and_names_key_and_value() {
     let previous = Config {
-        queue_size: 2048,
+        general: General {
+            queue_size: 2048,
+            ..General::default()
+        },
         ..Config::default()
     };
     let mut bad = entry("queue_size", "lots");
     bad.line = 7;
     let (cfg, issues) = Config::from_entries(&[bad], &previous);
-    assert_eq!(cfg.queue_size, 2048);
+    assert_eq!(cfg.general.queue_size, 2048);
     assert_eq!(issues.len(), 1);
     let text = issues[0].to_string();
     assert!(text.contains("secast.conf:7"), "{text}");
@@ -55,18 +60,21 @@ fn bad_value_keeps_the_previous_value_and_names_key_and_value() {
 #[test]
 fn out_of_range_value_is_refused() {
     let (cfg, issues) = Config::from_entries(&[entry("queue_size", "1")], &Config::default());
-    assert_eq!(cfg.queue_size, Config::default().queue_size);
+    assert_eq!(cfg.general.queue_size, Config::default().general.queue_size);
     assert!(matches!(issues[0], ConfigIssue::BadValue { .. }));
 }
 
 #[test]
 fn a_key_removed_from_the_file_returns_to_its_default_on_reload() {
     let previous = Config {
-        log_events: true,
+        general: General {
+            log_events: true,
+            ..General::default()
+        },
         ..Config::default()
     };
     let (cfg, _) = Config::from_entries(&[], &previous);
-    assert!(!cfg.log_events);
+    assert!(!cfg.general.log_events);
 }
 
 #[test]
@@ -130,13 +138,75 @@ fn sample_config_matches_the_code_key_for_key() {
         Config::default(),
         "sample values differ from the defaults"
     );
-    for def in KEYS {
+    for def in KEYS.iter() {
+        // A list key with an empty default is shown commented out, as an example.
+        let example = format!("\n;{} = ", def.name);
         assert!(
             entries
                 .iter()
-                .any(|e| e.section == def.section && e.key == def.name),
+                .any(|e| e.section == def.section && e.key == def.name)
+                || sample.contains(&example),
             "key {} is not documented in the sample",
             def.name
         );
     }
+}
+
+#[test]
+fn rule_sections_take_durations_and_thresholds() {
+    let entries = [
+        ConfigEntry::new("brute_force", "threshold", "3"),
+        ConfigEntry::new("brute_force", "window", "2m"),
+        ConfigEntry::new("brute_force", "ban", "1d"),
+        ConfigEntry::new("challenge_flood", "enabled", "no"),
+        ConfigEntry::new("escalation", "permanent_after", "0"),
+        ConfigEntry::new("stolen_credentials", "action", "ban"),
+        ConfigEntry::new("whitelist", "network", "192.0.2.0/24"),
+        ConfigEntry::new("whitelist", "network", "2001:db8:1::/48"),
+        ConfigEntry::new("whitelist", "network", "not-a-net"),
+        ConfigEntry::new("firewall", "backend", "iptables"),
+        ConfigEntry::new("ledger", "directory", "relative/path"),
+    ];
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    assert_eq!(cfg.rules.brute_force.threshold, 3);
+    assert_eq!(cfg.rules.brute_force.window, Duration::from_secs(120));
+    assert_eq!(cfg.rules.brute_force.ban, Duration::from_secs(86_400));
+    assert!(!cfg.rules.challenge_flood.enabled);
+    assert_eq!(cfg.escalation.permanent_after, 0);
+    assert_eq!(
+        cfg.whitelist.networks.len(),
+        2,
+        "the bad network line is skipped, the others kept"
+    );
+    assert_eq!(cfg.firewall.backend, "nftables");
+    assert_eq!(cfg.ledger.directory, "");
+    let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+    assert_eq!(text.len(), 3, "{text:?}");
+    assert!(
+        text[0].contains("'not-a-net'") && text[0].contains("keeping the other networks"),
+        "{}",
+        text[0]
+    );
+    assert!(text[1].contains("nftables, ipset or none"), "{}", text[1]);
+    assert!(
+        text[2].contains("an absolute directory path"),
+        "{}",
+        text[2]
+    );
+}
+
+#[test]
+fn durations_accept_units_and_refuse_nonsense() {
+    use res_secast::duration::{format, parse};
+    assert_eq!(parse("90"), Some(Duration::from_secs(90)));
+    assert_eq!(parse("10m"), Some(Duration::from_secs(600)));
+    assert_eq!(parse("1w"), Some(Duration::from_secs(604_800)));
+    assert_eq!(parse("2 h"), Some(Duration::from_secs(7200)));
+    assert_eq!(parse("ten minutes"), None);
+    assert_eq!(parse("5y"), None);
+    assert_eq!(parse(""), None);
+    assert_eq!(parse("99999999999999999999w"), None);
+    assert_eq!(format(Duration::from_secs(3600)), "1h");
+    assert_eq!(format(Duration::from_secs(90)), "90s");
+    assert_eq!(format(Duration::from_secs(604_800)), "1w");
 }

@@ -12,6 +12,14 @@ use sandbox::{Asterisk, Status};
 
 const SETTLE: Duration = Duration::from_secs(10);
 
+/// These tests are about seeing and counting, so they keep the default whitelist (loopback is
+/// never banned) and the attackers keep coming for as long as the test needs them.
+const COUNTING_CONF: &str = "[general]\nstatus_top_sources = 50\n";
+
+fn counting(name: &str) -> Asterisk {
+    Asterisk::start_with_conf(name, Some(COUNTING_CONF))
+}
+
 fn proc_status_number(pid: u32, key: &str) -> u64 {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     text.lines()
@@ -56,7 +64,7 @@ fn module_runs_after_asterisk_starts() {
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
 fn counts_every_wrong_password_register_from_its_source() {
-    let ast = Asterisk::start("e2e-wrongpw");
+    let ast = counting("e2e-wrongpw");
     let sent = 25;
     ast.attack("wrong-password", "127.0.0.5", sent, 50);
     let status = ast.status_until(SETTLE, |s| {
@@ -109,7 +117,7 @@ fn counts_every_wrong_password_register_from_its_source() {
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
 fn counts_invalid_account_ids_with_the_distinct_accounts_tried() {
-    let ast = Asterisk::start("e2e-enum");
+    let ast = counting("e2e-enum");
     let sent = 15;
     ast.attack("unknown-users", "127.0.0.6", sent, 50);
     let status = ast.status_until(SETTLE, |s| {
@@ -133,7 +141,7 @@ fn counts_invalid_account_ids_with_the_distinct_accounts_tried() {
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
 fn counts_ami_login_with_a_wrong_secret_under_ami() {
-    let ast = Asterisk::start("e2e-ami");
+    let ast = counting("e2e-ami");
     let replies = ast.ami_login("secast-test", "not-the-secret", 3);
     assert!(replies.contains("Authentication failed"), "{replies}");
     let status = ast.status_until(SETTLE, |s| {
@@ -157,7 +165,7 @@ fn counts_ami_login_with_a_wrong_secret_under_ami() {
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
 fn survives_twenty_unload_load_reload_cycles_under_attack() {
-    let ast = Asterisk::start("e2e-cycles");
+    let ast = counting("e2e-cycles");
     let pid = ast.pid();
     // A steady attack for the whole test: 20 attempts/s, far more than the cycles need.
     let mut attacker = ast.attack_in_background("wrong-password", "127.0.0.5", 4000, 20);

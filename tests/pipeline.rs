@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use res_secast::config::Config;
+use res_secast::config::{Config, General};
 use res_secast::event::{Field, RawEvent};
 use res_secast::log::{Level, MemoryLog};
 use res_secast::pipeline::{Pipeline, Shared};
@@ -79,7 +79,10 @@ fn counts_events_by_type_service_and_source() {
 fn full_queue_drops_and_counts_instead_of_blocking() {
     let log = Arc::new(MemoryLog::default());
     let cfg = Config {
-        queue_size: 64,
+        general: General {
+            queue_size: 64,
+            ..General::default()
+        },
         ..Config::default()
     };
     let (pipeline, ingress) = Pipeline::start(cfg, log).unwrap();
@@ -129,7 +132,10 @@ fn malformed_events_are_counted_and_logged_at_debug() {
 fn logged_events_escape_the_account() {
     let log = Arc::new(MemoryLog::default());
     let cfg = Config {
-        log_events: true,
+        general: General {
+            log_events: true,
+            ..General::default()
+        },
         ..Config::default()
     };
     let (pipeline, ingress) = Pipeline::start(cfg, log.clone()).unwrap();
@@ -149,7 +155,10 @@ fn logged_events_escape_the_account() {
 fn sources_beyond_the_limit_are_counted_as_untracked() {
     let log = Arc::new(MemoryLog::default());
     let cfg = Config {
-        max_tracked_sources: 100,
+        general: General {
+            max_tracked_sources: 100,
+            ..General::default()
+        },
         ..Config::default()
     };
     let (pipeline, ingress) = Pipeline::start(cfg, log).unwrap();
@@ -171,8 +180,11 @@ fn config_swap_is_seen_by_the_worker() {
     let (pipeline, ingress) = Pipeline::start(Config::default(), log.clone()).unwrap();
     ingress.submit(event(11, "127.0.0.5", "1001"), Instant::now());
     drained(&pipeline.shared);
-    pipeline.shared.swap_config(Config {
-        log_events: true,
+    pipeline.shared.reconfigure(Config {
+        general: General {
+            log_events: true,
+            ..General::default()
+        },
         ..Config::default()
     });
     ingress.submit(event(11, "127.0.0.5", "1001"), Instant::now());

@@ -6,6 +6,7 @@ mod config_file;
 mod guard;
 pub(crate) mod logger;
 mod module;
+mod notifier;
 mod runtime;
 mod security_topic;
 mod sys;

@@ -15,6 +15,8 @@
 #include "asterisk/config.h"
 #include "asterisk/json.h"
 #include "asterisk/stasis.h"
+#include "asterisk/manager.h"
+#define SECAST_EVENT_FLAG_SECURITY EVENT_FLAG_SECURITY
 #else
 #include "secast_asterisk.h"
 #endif
@@ -100,5 +102,6 @@ int main(void)
 	printf("value STASIS_SUBSCRIPTION_FILTER_SELECTIVE %d\n",
 		(int)STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
 	printf("value AST_JSON_INTEGER %d\n", (int)AST_JSON_INTEGER);
+	printf("value EVENT_FLAG_SECURITY %d\n", (int)SECAST_EVENT_FLAG_SECURITY);
 	return 0;
 }

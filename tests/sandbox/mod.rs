@@ -165,6 +165,67 @@ impl Asterisk {
         std::fs::read_to_string(self.fact("seclog")).unwrap_or_default()
     }
 
+    /// Runs a command inside the instance's network namespace.
+    pub fn in_netns(&self, program: &str, args: &[&str]) -> Output {
+        run(Command::new("ip")
+            .args(["netns", "exec", &format!("secast-{}", self.name), program])
+            .args(args))
+    }
+
+    /// Our nftables table as `nft list` shows it inside the namespace ("" if absent).
+    pub fn nft_table(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .in_netns("nft", &["list", "table", "inet", "secast"])
+                .stdout,
+        )
+        .into_owned()
+    }
+
+    /// Polls until `what` appears in our nftables table (bounded).
+    pub fn nft_until(&self, limit: Duration, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let t = self.nft_table();
+            if done(&t) || Instant::now() >= deadline {
+                return t;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill9(&self) {
+        let out = run(Command::new(script("asterisk.sh")).args(["kill9", &self.name]));
+        assert!(out.status.success(), "kill9 failed:\n{}", text(&out));
+    }
+
+    /// Starts Asterisk again on the same instance directory (ledger, logs) and module.
+    pub fn restart(&self) {
+        let out = run(Command::new(script("asterisk.sh")).args(["restart", &self.name]));
+        assert!(out.status.success(), "restart failed:\n{}", text(&out));
+    }
+
+    /// Lines of `secast show bans`, without the header.
+    pub fn bans(&self) -> Vec<String> {
+        self.cli("secast show bans")
+            .lines()
+            .filter(|l| l.starts_with("  "))
+            .map(|l| l.trim().to_owned())
+            .collect()
+    }
+
+    /// ChallengeResponseFailed events Asterisk itself logged from `ip`.
+    pub fn logged_failures_from(&self, ip: &str) -> usize {
+        let needle = format!("/{ip}/");
+        self.security_log()
+            .lines()
+            .filter(|l| {
+                l.contains("SecurityEvent=\"ChallengeResponseFailed\"") && l.contains(&needle)
+            })
+            .count()
+    }
+
     /// The instance's secast.conf on the host side, for tests that edit it and reload.
     pub fn secast_conf_path(&self) -> PathBuf {
         Path::new(&self.fact("dir")).join("etc/secast.conf")

@@ -1,0 +1,77 @@
+//! The detection rules by name, in the order their points are kept.
+
+use crate::config::{Config, Rule};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RuleId {
+    BruteForce,
+    Enumeration,
+    ChallengeFlood,
+    SlowAttack,
+    Ami,
+    Distributed,
+    StolenCredentials,
+}
+
+impl RuleId {
+    pub const COUNT: usize = 7;
+
+    pub const ALL: [RuleId; Self::COUNT] = [
+        RuleId::BruteForce,
+        RuleId::Enumeration,
+        RuleId::ChallengeFlood,
+        RuleId::SlowAttack,
+        RuleId::Ami,
+        RuleId::Distributed,
+        RuleId::StolenCredentials,
+    ];
+
+    /// The rule's secast.conf section, also its name in bans, alerts and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            RuleId::BruteForce => "brute_force",
+            RuleId::Enumeration => "enumeration",
+            RuleId::ChallengeFlood => "challenge_flood",
+            RuleId::SlowAttack => "slow_attack",
+            RuleId::Ami => "ami",
+            RuleId::Distributed => "distributed",
+            RuleId::StolenCredentials => "stolen_credentials",
+        }
+    }
+
+    /// What the rule counts, for explanations ("4 of 5 failures in 10m").
+    pub fn counts(self) -> &'static str {
+        match self {
+            RuleId::BruteForce => "authentication failures",
+            RuleId::Enumeration => "distinct unknown accounts",
+            RuleId::ChallengeFlood => "unanswered challenges",
+            RuleId::SlowAttack => "failures",
+            RuleId::Ami => "failed AMI logins",
+            RuleId::Distributed => "distinct failing sources",
+            RuleId::StolenCredentials => "logins after failing other accounts",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn config(self, cfg: &Config) -> &Rule {
+        let r = &cfg.rules;
+        match self {
+            RuleId::BruteForce => &r.brute_force,
+            RuleId::Enumeration => &r.enumeration,
+            RuleId::ChallengeFlood => &r.challenge_flood,
+            RuleId::SlowAttack => &r.slow_attack,
+            RuleId::Ami => &r.ami,
+            RuleId::Distributed => &r.distributed,
+            RuleId::StolenCredentials => &r.stolen_credentials,
+        }
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
