@@ -19,7 +19,7 @@ use crate::rules::RuleId;
 use crate::score::Risk;
 use crate::stats::UNKNOWN_ACCOUNT;
 use crate::whitelist::{Protection, Whitelist};
-use crate::window::{Millis, WindowCount, WindowDistinct, hash32};
+use crate::window::{Millis, RecentAccounts, Secs, WindowCount, WindowDistinct, hash32, secs};
 
 /// What the engine asks the enforcer to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,17 +54,18 @@ pub struct Alert {
     pub at: Millis,
 }
 
-/// Per-source state. Kept small: one million of these must fit in a few hundred MB.
+/// Per-source state. Kept small (under 100 bytes, times in whole seconds): a million of these
+/// must fit in about 256 MB with the hash table around them. The set of unknown accounts a
+/// source tried lives apart, in `Engine::enumerating`, so only enumerators pay for it.
 #[derive(Debug, Clone, Default)]
 struct IpState {
-    last_seen: Millis,
+    last_seen: Secs,
     events: u32,
     brute: WindowCount,
     slow: WindowCount,
     ami: WindowCount,
     flood: WindowCount,
-    unknown_accounts: WindowDistinct,
-    failed_accounts: WindowDistinct,
+    failed_accounts: RecentAccounts,
     risk: Risk,
 }
 
@@ -131,6 +132,8 @@ pub struct Engine {
     whitelist: Whitelist,
     host_addresses: Vec<IpAddr>,
     ips: HashMap<IpAddr, IpState>,
+    /// Distinct unknown AccountIDs per source, for the enumeration rule.
+    enumerating: HashMap<IpAddr, WindowDistinct>,
     accounts: HashMap<Box<str>, AccountState>,
     bans: BanTable,
     /// When each source was banned before, within the history window.
@@ -168,6 +171,7 @@ impl Engine {
             cfg,
             host_addresses,
             ips: HashMap::new(),
+            enumerating: HashMap::new(),
             accounts: HashMap::new(),
             bans: BanTable::default(),
             offences: HashMap::new(),
@@ -246,7 +250,7 @@ impl Engine {
             self.evict_idlest();
         }
         let st = self.ips.entry(ip).or_default();
-        st.last_seen = now;
+        st.last_seen = secs(now);
         st.events = st.events.saturating_add(1);
 
         // Counts one thing for `rule`; returns a reason when the threshold is reached.
@@ -271,16 +275,13 @@ impl Engine {
             // The most specific rule is checked first, so a ban names what really happened.
             if let Some(acct) = account.as_deref() {
                 let h = hash32(acct.as_bytes());
-                st.failed_accounts.add(
-                    h,
-                    now,
-                    window_ms(cfg.rules.stolen_credentials.window),
-                    DISTINCT_CAP,
-                );
+                st.failed_accounts
+                    .add(h, now, window_ms(cfg.rules.stolen_credentials.window));
                 if ev.kind == EventKind::InvalidAccountId {
                     let w = window_ms(cfg.rules.enumeration.window);
-                    let before = st.unknown_accounts.current(now, w);
-                    let n = st.unknown_accounts.add(h, now, w, DISTINCT_CAP);
+                    let tried = self.enumerating.entry(ip).or_default();
+                    let before = tried.current(now, w);
+                    let n = tried.add(h, now, w, DISTINCT_CAP);
                     if n > before {
                         triggered =
                             triggered.or(count(RuleId::Enumeration, n as u32, &mut st.risk));
@@ -473,8 +474,8 @@ impl Engine {
             st.ami.reset();
             st.flood.reset();
             st.slow.reset();
-            st.unknown_accounts.reset();
         }
+        self.enumerating.remove(&ip);
         if let Some(p) = self.whitelist.protection(ip) {
             self.counters.spared += 1;
             let message = format!("{ip} would be banned ({reason}) but is {p}; not banned");
@@ -562,6 +563,7 @@ impl Engine {
                 ..IpState::default()
             };
         }
+        self.enumerating.remove(&net.addr());
         Some(ban)
     }
 
@@ -589,7 +591,10 @@ impl Engine {
             .unwrap_or(0)
             .max(window_ms(self.cfg.general.risk_half_life) * 8);
         let before = self.ips.len();
-        self.ips.retain(|_, st| now - st.last_seen < longest);
+        self.ips
+            .retain(|_, st| now - Millis::from(st.last_seen) * 1000 < longest);
+        let ips = &self.ips;
+        self.enumerating.retain(|ip, _| ips.contains_key(ip));
         self.counters.evicted_ips += (before - self.ips.len()) as u64;
         self.accounts.retain(|_, a| now - a.last_seen < longest);
         actions
@@ -598,12 +603,13 @@ impl Engine {
     /// Over the memory limit: forget the tenth of sources seen longest ago (amortised, so one
     /// new source does not cost a scan each).
     fn evict_idlest(&mut self) {
-        let mut ages: Vec<(Millis, IpAddr)> =
+        let mut ages: Vec<(Secs, IpAddr)> =
             self.ips.iter().map(|(ip, s)| (s.last_seen, *ip)).collect();
         let drop = (ages.len() / 10).max(1);
         ages.select_nth_unstable(drop - 1);
         for (_, ip) in ages.iter().take(drop) {
             self.ips.remove(ip);
+            self.enumerating.remove(ip);
         }
         self.counters.evicted_ips += drop as u64;
     }
@@ -647,9 +653,9 @@ impl Engine {
                 ),
                 (
                     RuleId::Enumeration,
-                    st.unknown_accounts
-                        .current(now, window_ms(self.cfg.rules.enumeration.window))
-                        as u32,
+                    self.enumerating.get(&ip).map_or(0, |t| {
+                        t.current(now, window_ms(self.cfg.rules.enumeration.window)) as u32
+                    }),
                 ),
             ];
             let earlier = self.earlier_offences(&IpNet::from(ip), now);
@@ -672,7 +678,7 @@ impl Engine {
             risk: self.risk_of(ip, now),
             explanation,
             events: st.map_or(0, |s| s.events),
-            last_seen: st.map(|s| s.last_seen),
+            last_seen: st.map(|s| Millis::from(s.last_seen) * 1000),
             ban,
             offences: self
                 .offences

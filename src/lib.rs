@@ -2,8 +2,8 @@
 //!
 //! Everything outside [`host`] is plain Rust that knows nothing of Asterisk: it builds and is
 //! tested without it. [`host`] (feature `asterisk`) is the only place that talks to Asterisk.
-//! `unsafe` lives there and in the two places that talk to the kernel: [`firewall`] (netlink)
-//! and [`hostaddr`] (getifaddrs).
+//! `unsafe` lives there and where the kernel is spoken to directly: [`firewall`] (netlink),
+//! [`hostaddr`] (getifaddrs) and [`geo`] (the memory-mapped database).
 
 pub mod address;
 pub mod ban;
@@ -15,8 +15,11 @@ pub mod escalation;
 pub mod escape;
 pub mod event;
 pub mod firewall;
+pub mod fraud;
+pub mod geo;
 pub mod histogram;
 pub mod hostaddr;
+pub mod intel;
 pub mod ledger;
 pub mod license_key;
 pub mod log;

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use crate::rules::RuleId;
-use crate::window::Millis;
+use crate::window::{Millis, Secs, secs};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Risk {
     points: [f32; RuleId::COUNT],
-    at: Millis,
+    at: Secs,
 }
 
 fn decay_factor(elapsed_ms: Millis, half_life: Duration) -> f32 {
@@ -21,8 +21,12 @@ fn decay_factor(elapsed_ms: Millis, half_life: Duration) -> f32 {
 }
 
 impl Risk {
+    fn elapsed_ms(&self, now: Millis) -> Millis {
+        Millis::from(secs(now).saturating_sub(self.at)) * 1000
+    }
+
     fn decay_to(&mut self, now: Millis, half_life: Duration) {
-        let f = decay_factor(now - self.at, half_life);
+        let f = decay_factor(self.elapsed_ms(now), half_life);
         if f < 1.0 {
             for p in &mut self.points {
                 *p *= f;
@@ -31,7 +35,7 @@ impl Risk {
                 }
             }
         }
-        self.at = self.at.max(now);
+        self.at = self.at.max(secs(now));
     }
 
     pub fn add(&mut self, rule: RuleId, points: f32, now: Millis, half_life: Duration) {
@@ -44,14 +48,14 @@ impl Risk {
     /// say how close it is to its own threshold, so the maximum (not the sum) is "how close
     /// to a ban": two rules counting the same failures must not add up to a false 100.
     pub fn score(&self, now: Millis, half_life: Duration) -> u8 {
-        let f = decay_factor(now - self.at, half_life);
+        let f = decay_factor(self.elapsed_ms(now), half_life);
         let top = self.points.iter().fold(0.0f32, |m, p| m.max(p * f));
         top.clamp(0.0, 100.0).round() as u8
     }
 
     /// Each rule's share of the score at `now`, largest first, zeros left out.
     pub fn breakdown(&self, now: Millis, half_life: Duration) -> Vec<(RuleId, f32)> {
-        let f = decay_factor(now - self.at, half_life);
+        let f = decay_factor(self.elapsed_ms(now), half_life);
         let mut parts: Vec<(RuleId, f32)> = RuleId::ALL
             .iter()
             .map(|r| (*r, self.points[r.index()] * f))

@@ -7,16 +7,29 @@
 /// Milliseconds on the engine's clock.
 pub type Millis = i64;
 
+/// Whole seconds since the Unix epoch: per-source state keeps time in 4 bytes (good to 2106),
+/// which is what keeps a million tracked sources within a few hundred megabytes.
+pub type Secs = u32;
+
+pub fn secs(now: Millis) -> Secs {
+    Secs::try_from(now.div_euclid(1000).max(0)).unwrap_or(Secs::MAX)
+}
+
+fn elapsed_ms(start: Secs, now: Secs) -> Millis {
+    Millis::from(now.saturating_sub(start)) * 1000
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct WindowCount {
-    start: Millis,
+    start: Secs,
     count: u32,
 }
 
 impl WindowCount {
     /// Counts one more at `now`; returns the count within the current window.
     pub fn add(&mut self, now: Millis, window_ms: Millis) -> u32 {
-        if self.count == 0 || now - self.start >= window_ms || now < self.start {
+        let now = secs(now);
+        if self.count == 0 || now < self.start || elapsed_ms(self.start, now) >= window_ms {
             self.start = now;
             self.count = 0;
         }
@@ -26,7 +39,7 @@ impl WindowCount {
 
     /// The count as of `now` (0 once the window has passed).
     pub fn current(&self, now: Millis, window_ms: Millis) -> u32 {
-        if self.count == 0 || now - self.start >= window_ms {
+        if self.count == 0 || elapsed_ms(self.start, secs(now)) >= window_ms {
             0
         } else {
             self.count
@@ -35,6 +48,39 @@ impl WindowCount {
 
     pub fn reset(&mut self) {
         self.count = 0;
+    }
+}
+
+/// Which accounts a source failed against recently, reduced to the one question the
+/// stolen-credential rule asks: "did it fail against an account other than this one?".
+/// Nine bytes instead of a set.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RecentAccounts {
+    start: Secs,
+    first: u32,
+    seen: bool,
+    several: bool,
+}
+
+impl RecentAccounts {
+    pub fn add(&mut self, hash: u32, now: Millis, window_ms: Millis) {
+        let now = secs(now);
+        if !self.seen || now < self.start || elapsed_ms(self.start, now) >= window_ms {
+            *self = RecentAccounts {
+                start: now,
+                first: hash,
+                seen: true,
+                several: false,
+            };
+        } else if hash != self.first {
+            self.several = true;
+        }
+    }
+
+    pub fn contains_other_than(&self, hash: u32, now: Millis, window_ms: Millis) -> bool {
+        self.seen
+            && elapsed_ms(self.start, secs(now)) < window_ms
+            && (self.several || self.first != hash)
     }
 }
 
