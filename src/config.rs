@@ -11,6 +11,10 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use crate::fraud::{NumberCategory, NumberListSpec};
+use crate::geo::GeoAction;
+use crate::intel::{ListSpec, parse_format};
+
 /// The running configuration. Defaults live in the `Default` impls below and nowhere else; the
 /// sample `module-config/secast.conf` documents the same keys (a test checks it).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -21,6 +25,75 @@ pub struct Config {
     pub ledger: LedgerConfig,
     pub escalation: Escalation,
     pub rules: Rules,
+    pub geo: GeoConfig,
+    pub intel: IntelConfig,
+    pub fraud: FraudConfig,
+}
+
+/// Geofencing: evaluated in-process on a source's first contact and on every successful login,
+/// never expanded into firewall rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoConfig {
+    /// A MaxMind (GeoIP2/GeoLite2 Country or City) or ip-location-db `.mmdb`; empty: off.
+    pub database: String,
+    /// What happens to a source no rule matches.
+    pub default_allow: bool,
+    /// What a deny rule without its own `action=` does.
+    pub action: GeoAction,
+    /// `allow` / `deny` lines in file order, validated when read (see `geo::parse_rule`).
+    pub rules: Vec<(bool, String)>,
+    /// Sources never geo-blocked; empty means loopback, private and link-local ranges.
+    pub local_networks: Vec<IpNet>,
+}
+
+impl Default for GeoConfig {
+    fn default() -> Self {
+        GeoConfig {
+            database: String::new(),
+            default_allow: true,
+            action: GeoAction::Ban,
+            rules: Vec::new(),
+            local_networks: Vec::new(),
+        }
+    }
+}
+
+/// What to do with a source on a blocklist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListedAction {
+    Ban,
+    Score,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IntelConfig {
+    /// `blocklist = FORMAT:PATH` lines (formats: plain, apiban, voipbl).
+    pub lists: Vec<ListSpec>,
+    pub listed: ListedAction,
+    /// Risk points a listed source gets when `listed = score`.
+    pub listed_risk: u32,
+    /// Risk points for a source whose /24 (IPv4) or /48 (IPv6) holds several recent offenders.
+    pub neighbour_risk: u32,
+    /// How often changed list and database files are noticed and reloaded.
+    pub check_interval: Duration,
+}
+
+impl Default for IntelConfig {
+    fn default() -> Self {
+        IntelConfig {
+            lists: Vec::new(),
+            listed: ListedAction::Ban,
+            listed_risk: 50,
+            neighbour_risk: 30,
+            check_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FraudConfig {
+    /// `numbers = CATEGORY:PATH` lines (categories: premium, shared_cost, known_fraud, …).
+    pub lists: Vec<NumberListSpec>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +244,12 @@ pub struct Rules {
     /// SuccessfulAuth from a source that failed against other accounts within the window.
     pub stolen_credentials: Rule,
     pub stolen_credentials_action: StolenCredentialAction,
+    /// A source located where the geo policy denies it (`ban` length only).
+    pub geo: Rule,
+    /// A source on a blocklist (`ban` length only).
+    pub intel: Rule,
+    /// Offenders in the same /24 or /48 (threshold and window; adds risk, never bans alone).
+    pub neighbour: Rule,
 }
 
 impl Default for Rules {
@@ -184,6 +263,9 @@ impl Default for Rules {
             distributed: Rule::new(5, 600, 3600),
             stolen_credentials: Rule::new(1, 600, 3600),
             stolen_credentials_action: StolenCredentialAction::Alert,
+            geo: Rule::new(1, 86_400, 86_400),
+            intel: Rule::new(1, 86_400, 86_400),
+            neighbour: Rule::new(3, 86_400, 86_400),
         }
     }
 }
@@ -308,6 +390,16 @@ macro_rules! rule_keys {
     };
 }
 
+/// A repeatable key: each line adds one item; a bad line is skipped, the others stay.
+fn list_key(section: &'static str, name: &'static str, set: Setter) -> KeyDef {
+    KeyDef {
+        section,
+        name,
+        set,
+        keep: |_, _| "the other lines".to_owned(),
+    }
+}
+
 /// Every key res_secast understands, section by section.
 pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| {
     let mut keys = vec![
@@ -352,17 +444,11 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
             whitelist.host_addresses,
             parse_bool
         ),
-        KeyDef {
-            section: "whitelist",
-            name: "network",
-            // Repeatable: each line adds one network.
-            set: |c, v| {
-                let net = parse_net(v)?;
-                c.whitelist.networks.push(net);
-                Ok(())
-            },
-            keep: |_, _| "the other networks".to_owned(),
-        },
+        list_key("whitelist", "network", |c, v| {
+            let net = parse_net(v)?;
+            c.whitelist.networks.push(net);
+            Ok(())
+        }),
         key!("firewall", "backend", firewall.backend, parse_backend),
         key!("firewall", "table", firewall.table, parse_table_name),
         key!(
@@ -392,6 +478,61 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
             rules.stolen_credentials_action,
             parse_stolen_action
         ),
+        key!("geo", "database", geo.database, parse_path),
+        key!("geo", "default", geo.default_allow, parse_allow_deny),
+        key!("geo", "action", geo.action, GeoAction::parse),
+        key!("geo", "ban", rules.geo.ban, parse_duration),
+        list_key("geo", "allow", |c, v| {
+            crate::geo::parse_rule(true, v, c.geo.action)?;
+            c.geo.rules.push((true, v.to_owned()));
+            Ok(())
+        }),
+        list_key("geo", "deny", |c, v| {
+            crate::geo::parse_rule(false, v, c.geo.action)?;
+            c.geo.rules.push((false, v.to_owned()));
+            Ok(())
+        }),
+        list_key("geo", "local_network", |c, v| {
+            let net = parse_net(v)?;
+            c.geo.local_networks.push(net);
+            Ok(())
+        }),
+        list_key("intel", "blocklist", |c, v| {
+            let spec = parse_blocklist(v)?;
+            c.intel.lists.push(spec);
+            Ok(())
+        }),
+        key!("intel", "listed", intel.listed, parse_listed),
+        key!("intel", "listed_risk", intel.listed_risk, |v| parse_u32(
+            v, 0, 100
+        )),
+        key!("intel", "ban", rules.intel.ban, parse_duration),
+        key!(
+            "intel",
+            "neighbour_threshold",
+            rules.neighbour.threshold,
+            |v| parse_u32(v, 1, 1000)
+        ),
+        key!(
+            "intel",
+            "neighbour_window",
+            rules.neighbour.window,
+            parse_duration
+        ),
+        key!("intel", "neighbour_risk", intel.neighbour_risk, |v| {
+            parse_u32(v, 0, 100)
+        }),
+        key!(
+            "intel",
+            "check_interval",
+            intel.check_interval,
+            parse_duration
+        ),
+        list_key("fraud", "numbers", |c, v| {
+            let spec = parse_number_list(v)?;
+            c.fraud.lists.push(spec);
+            Ok(())
+        }),
     ];
     keys.extend(rule_keys!("brute_force", brute_force));
     keys.extend(rule_keys!("enumeration", enumeration));
@@ -416,6 +557,9 @@ const SECTIONS: &[&str] = &[
     "ami",
     "distributed",
     "stolen_credentials",
+    "geo",
+    "intel",
+    "fraud",
 ];
 
 /// How a kept value is named in a warning.
@@ -450,6 +594,24 @@ impl Show for Duration {
 impl Show for String {
     fn show(&self) -> String {
         format!("'{}'", crate::escape::for_log(self))
+    }
+}
+impl Show for GeoAction {
+    fn show(&self) -> String {
+        match self {
+            GeoAction::Ban => "ban".to_owned(),
+            GeoAction::Alert => "alert".to_owned(),
+            GeoAction::Risk(n) => format!("risk:{n}"),
+        }
+    }
+}
+impl Show for ListedAction {
+    fn show(&self) -> String {
+        (match self {
+            ListedAction::Ban => "ban",
+            ListedAction::Score => "score",
+        })
+        .to_owned()
     }
 }
 impl Show for StolenCredentialAction {
@@ -568,4 +730,58 @@ fn parse_stolen_action(v: &str) -> Result<StolenCredentialAction, String> {
         "ban" => Ok(StolenCredentialAction::Ban),
         _ => Err("alert or ban".to_owned()),
     }
+}
+
+fn parse_allow_deny(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "allow" => Ok(true),
+        "deny" => Ok(false),
+        _ => Err("allow or deny".to_owned()),
+    }
+}
+
+fn parse_listed(v: &str) -> Result<ListedAction, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "ban" => Ok(ListedAction::Ban),
+        "score" => Ok(ListedAction::Score),
+        _ => Err("ban or score".to_owned()),
+    }
+}
+
+/// `FORMAT:PATH`, e.g. `apiban:/var/lib/asterisk/secast/apiban.json`; the list is named after
+/// its file.
+fn parse_blocklist(v: &str) -> Result<ListSpec, String> {
+    const EXPECTED: &str = "FORMAT:/absolute/path with FORMAT plain, apiban or voipbl";
+    let (format, path) = v.split_once(':').ok_or(EXPECTED)?;
+    let format = parse_format(format).ok_or(EXPECTED)?;
+    let path = path.trim();
+    if !path.starts_with('/') {
+        return Err(EXPECTED.to_owned());
+    }
+    let path = std::path::PathBuf::from(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "list".to_owned());
+    Ok(ListSpec { name, path, format })
+}
+
+/// `CATEGORY:PATH`, e.g. `premium:/etc/asterisk/secast-premium.txt`.
+fn parse_number_list(v: &str) -> Result<NumberListSpec, String> {
+    const EXPECTED: &str = "CATEGORY:/absolute/path, e.g. premium:/etc/asterisk/premium.txt";
+    let (category, path) = v.split_once(':').ok_or(EXPECTED)?;
+    let path = path.trim();
+    if !path.starts_with('/') || category.trim().is_empty() {
+        return Err(EXPECTED.to_owned());
+    }
+    let path = std::path::PathBuf::from(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "numbers".to_owned());
+    Ok(NumberListSpec {
+        name,
+        path,
+        category: NumberCategory::parse(category.trim()),
+    })
 }

@@ -11,10 +11,13 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::ban::{Ban, BanOrigin, BanTable};
-use crate::config::{Config, StolenCredentialAction};
+use crate::config::{Config, ListedAction, StolenCredentialAction};
 use crate::escalation;
 use crate::escape::for_log;
 use crate::event::{EventKind, SecurityEvent};
+use crate::geo::{GeoAction, GeoVerdict};
+use crate::intel::Neighbourhood;
+use crate::lookups::Lookups;
 use crate::rules::RuleId;
 use crate::score::Risk;
 use crate::stats::UNKNOWN_ACCOUNT;
@@ -67,6 +70,8 @@ struct IpState {
     flood: WindowCount,
     failed_accounts: RecentAccounts,
     risk: Risk,
+    /// The [`Lookups`] epoch this source was last checked against (geo, blocklists).
+    checked: u8,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,6 +110,10 @@ pub struct IpReport {
     pub offences: Vec<Millis>,
     pub protection: Option<Protection>,
     pub recent: Vec<RecentEvent>,
+    /// Where the geo database places it and what the policy says, when geofencing is on.
+    pub geo: Option<String>,
+    /// The blocklist entry it matches.
+    pub listed: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,7 +149,17 @@ pub struct Engine {
     offences: HashMap<IpNet, Vec<Millis>>,
     recent: VecDeque<RecentEvent>,
     alerts: VecDeque<Alert>,
+    lookups: Arc<Lookups>,
+    neighbours: Neighbourhood,
     pub counters: EngineCounters,
+}
+
+/// Prefixes the neighbour rule keeps offenders for; bounded like every other table.
+const NEIGHBOUR_PREFIXES: usize = 65_536;
+
+/// Text from a database (a city name) for a log line: control characters out.
+fn printable(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control()).take(120).collect()
 }
 
 fn window_ms(d: Duration) -> Millis {
@@ -166,6 +185,7 @@ fn named_account(ev: &SecurityEvent) -> Option<&str> {
 
 impl Engine {
     pub fn new(cfg: Arc<Config>, host_addresses: Vec<IpAddr>) -> Engine {
+        let neighbour_window = window_ms(cfg.rules.neighbour.window);
         Engine {
             whitelist: Whitelist::new(&cfg.whitelist, &host_addresses),
             cfg,
@@ -177,6 +197,8 @@ impl Engine {
             offences: HashMap::new(),
             recent: VecDeque::new(),
             alerts: VecDeque::new(),
+            lookups: Arc::new(Lookups::default()),
+            neighbours: Neighbourhood::new(neighbour_window, NEIGHBOUR_PREFIXES),
             counters: EngineCounters::default(),
         }
     }
@@ -189,7 +211,21 @@ impl Engine {
     pub fn reconfigure(&mut self, cfg: Arc<Config>) {
         self.whitelist
             .reconfigure(&cfg.whitelist, &self.host_addresses);
+        if cfg.rules.neighbour.window != self.cfg.rules.neighbour.window {
+            self.neighbours =
+                Neighbourhood::new(window_ms(cfg.rules.neighbour.window), NEIGHBOUR_PREFIXES);
+        }
         self.cfg = cfg;
+    }
+
+    /// A new snapshot of the geo database, policy and lists; every source is checked again on
+    /// its next event.
+    pub fn set_lookups(&mut self, lookups: Arc<Lookups>) {
+        self.lookups = lookups;
+    }
+
+    pub fn lookups(&self) -> &Arc<Lookups> {
+        &self.lookups
     }
 
     /// Puts back what the ledger remembered: the active bans and the offence history.
@@ -252,6 +288,65 @@ impl Engine {
         let st = self.ips.entry(ip).or_default();
         st.last_seen = secs(now);
         st.events = st.events.saturating_add(1);
+
+        // First contact (or new lists, or a login): who is this source and where is it?
+        let lookups = self.lookups.clone();
+        let mut geo_alert: Option<String> = None;
+        let first_contact = st.events == 1;
+        if first_contact || st.checked != lookups.epoch || ev.kind == EventKind::SuccessfulAuth {
+            st.checked = lookups.epoch;
+            if let Some((list, net)) = lookups.blocklist.lookup_ref(ip) {
+                match cfg.intel.listed {
+                    ListedAction::Ban => {
+                        let reason = format!("intel: listed in {} ({net})", for_log(list));
+                        triggered = triggered.or(Some((RuleId::Intel, reason)));
+                    }
+                    ListedAction::Score => {
+                        st.risk
+                            .add(RuleId::Intel, cfg.intel.listed_risk as f32, now, half_life)
+                    }
+                }
+            }
+            if let Some(db) = &lookups.geo_db {
+                let info = db.lookup(ip);
+                let verdict = lookups
+                    .geo_policy
+                    .evaluate(ip, account.as_deref(), info.as_ref());
+                if let GeoVerdict::Denied { action, .. } = &verdict {
+                    let place = info
+                        .as_ref()
+                        .map(|i| printable(&i.summary()))
+                        .unwrap_or_default();
+                    let reason = format!("geo: {place} {verdict}");
+                    match action {
+                        GeoAction::Ban => {
+                            triggered = triggered.or(Some((RuleId::Geo, reason.clone())))
+                        }
+                        GeoAction::Risk(n) => {
+                            st.risk.add(RuleId::Geo, f32::from(*n), now, half_life)
+                        }
+                        GeoAction::Alert => geo_alert = Some(reason.clone()),
+                    }
+                    if ev.kind == EventKind::SuccessfulAuth {
+                        geo_alert = Some(format!(
+                            "successful login as \"{}\" from {ip} ({place}), a place the geo policy denies: {verdict}",
+                            account.as_deref().map(for_log).unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            if first_contact && cfg.rules.neighbour.enabled {
+                let near = self.neighbours.offenders_near(ip, now);
+                if near as u32 >= cfg.rules.neighbour.threshold {
+                    st.risk.add(
+                        RuleId::Neighbour,
+                        cfg.intel.neighbour_risk as f32,
+                        now,
+                        half_life,
+                    );
+                }
+            }
+        }
 
         // Counts one thing for `rule`; returns a reason when the threshold is reached.
         let count = |rule: RuleId, n: u32, st_risk: &mut Risk| -> Option<(RuleId, String)> {
@@ -333,6 +428,15 @@ impl Engine {
             _ => {}
         }
 
+        if let Some(message) = geo_alert {
+            actions.push(Action::Alert(self.alert(
+                RuleId::Geo,
+                Some(ip),
+                account.as_deref(),
+                message,
+                now,
+            )));
+        }
         if let (Some(message), Some(acct)) = (stolen, account.as_deref()) {
             actions.push(Action::Alert(self.alert(
                 RuleId::StolenCredentials,
@@ -524,6 +628,9 @@ impl Engine {
             reason,
         };
         self.offences.entry(net).or_default().push(now);
+        if net.prefix_len() == net.max_prefix_len() {
+            self.neighbours.record_offender(net.addr(), now);
+        }
         self.bans.insert(ban.clone());
         self.counters.bans += 1;
         ban
@@ -669,6 +776,25 @@ impl Engine {
                 ));
             }
         }
+        let geo = self.lookups.geo_db.as_ref().map(|db| {
+            let info = db.lookup(ip);
+            let place = info
+                .as_ref()
+                .map(|i| printable(&i.summary()))
+                .unwrap_or_else(|| "not in the database".to_owned());
+            // A report only: evaluate without counting a hit.
+            format!(
+                "{place}; {}",
+                self.lookups
+                    .geo_policy
+                    .evaluate_quietly(ip, None, info.as_ref())
+            )
+        });
+        let listed = self
+            .lookups
+            .blocklist
+            .lookup_ref(ip)
+            .map(|(list, net)| format!("{} ({net})", for_log(list)));
         let ban = self.bans.covering(ip).cloned();
         if let Some(b) = &ban {
             explanation.insert(0, format!("banned: {}", b.reason));
@@ -694,6 +820,8 @@ impl Engine {
                 .take(recent)
                 .cloned()
                 .collect(),
+            geo,
+            listed,
         }
     }
 

@@ -23,6 +23,7 @@ pub mod intel;
 pub mod ledger;
 pub mod license_key;
 pub mod log;
+pub mod lookups;
 pub mod netparse;
 pub mod pipeline;
 pub mod report;

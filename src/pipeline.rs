@@ -23,6 +23,7 @@ use crate::escape::for_log;
 use crate::event::RawEvent;
 use crate::histogram::Histogram;
 use crate::log::{Level, LogSink};
+use crate::lookups::{LookupSources, Lookups};
 use crate::stats::Stats;
 use crate::window::Millis;
 
@@ -104,6 +105,11 @@ pub struct Shared {
     config: RwLock<Arc<Config>>,
     stats: Mutex<Stats>,
     engine: Mutex<Engine>,
+    /// The files behind the lookups; touched only by the worker's periodic check and by reload.
+    sources: Mutex<LookupSources>,
+    /// The current lookups, for the dialplan functions: an Arc clone under a read lock.
+    lookups: RwLock<Arc<Lookups>>,
+    log: Arc<dyn LogSink>,
     commands: Sender<Envelope>,
     pub clock: fn() -> Millis,
     pub enforcement: Option<Arc<EnforcerStats>>,
@@ -131,12 +137,38 @@ impl Shared {
         self.engine.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Applies a reloaded configuration to the counters and the engine at once.
+    /// Applies a reloaded configuration to the counters and the engine at once. The geo
+    /// database, geo policy and lists are opened again from the new configuration first (file
+    /// reads, on the reloading thread), then swapped in with everything else.
     pub fn reconfigure(&self, cfg: Config) {
+        let mut sources = LookupSources::open(&cfg, self.log.as_ref());
+        let lookups = Arc::new(sources.snapshot());
         let cfg = Arc::new(cfg);
         let mut engine = self.engine();
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = cfg.clone();
         engine.reconfigure(cfg);
+        engine.set_lookups(lookups.clone());
+        drop(engine);
+        *self.sources.lock().unwrap_or_else(|p| p.into_inner()) = sources;
+        *self.lookups.write().unwrap_or_else(|p| p.into_inner()) = lookups;
+    }
+
+    pub fn lookups(&self) -> Arc<Lookups> {
+        self.lookups
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Reloads changed list and database files (engine thread).
+    fn refresh_lookups(&self) {
+        let mut sources = self.sources.lock().unwrap_or_else(|p| p.into_inner());
+        if sources.refresh(self.log.as_ref()) {
+            let lookups = Arc::new(sources.snapshot());
+            drop(sources);
+            self.engine().set_lookups(lookups.clone());
+            *self.lookups.write().unwrap_or_else(|p| p.into_inner()) = lookups;
+        }
     }
 
     /// Queues an administrator's command for the worker. Never waits.
@@ -214,10 +246,16 @@ impl Pipeline {
         let now = (services.clock)();
         let mut engine = Engine::new(config.clone(), services.host_addresses);
         engine.restore(services.restored_bans, services.restored_offences, now);
+        let mut sources = LookupSources::open(&config, log.as_ref());
+        let lookups = Arc::new(sources.snapshot());
+        engine.set_lookups(lookups.clone());
         let shared = Arc::new(Shared {
             config: RwLock::new(config),
             stats: Mutex::new(Stats::default()),
             engine: Mutex::new(engine),
+            sources: Mutex::new(sources),
+            lookups: RwLock::new(lookups),
+            log: log.clone(),
             commands: tx.clone(),
             clock: services.clock,
             enforcement: services.enforcer_stats,
@@ -256,6 +294,7 @@ fn run_worker(
     log: &dyn LogSink,
 ) {
     let mut last_tick = Instant::now();
+    let mut last_refresh = Instant::now();
     loop {
         let envelope = match rx.recv_timeout(TICK) {
             Ok(Envelope::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
@@ -276,6 +315,10 @@ fn run_worker(
                 last_tick = Instant::now();
                 let actions = shared.engine().tick(shared.now());
                 dispatch(actions, None, orders.as_ref());
+                if last_refresh.elapsed() >= shared.config().intel.check_interval {
+                    last_refresh = Instant::now();
+                    shared.refresh_lookups();
+                }
             }
         }));
         if outcome.is_err() {

@@ -70,6 +70,12 @@ pub fn ip_text(shared: &Shared, ip: IpAddr) -> String {
     if let Some(p) = report.protection {
         let _ = writeln!(out, "Protected: yes ({p}); scored, never banned");
     }
+    if let Some(geo) = &report.geo {
+        let _ = writeln!(out, "Location: {geo}");
+    }
+    if let Some(listed) = &report.listed {
+        let _ = writeln!(out, "Blocklisted: {listed}");
+    }
     let _ = writeln!(out, "Events: {}", report.events);
     if let Some(t) = report.last_seen {
         let _ = writeln!(out, "Last seen: {}", format_utc(t));
@@ -128,6 +134,72 @@ pub fn accounts_text(shared: &Shared) -> String {
             format_utc(a.last_seen),
             a.explanation.join(", ")
         );
+    }
+    out
+}
+
+/// `secast show geo`: the database, the rules in evaluation order with their hits, and how
+/// often no rule decided.
+pub fn geo_text(shared: &Shared) -> String {
+    let lookups = shared.lookups();
+    let mut out = String::new();
+    match &lookups.geo_db {
+        Some(db) => {
+            let _ = writeln!(out, "Database: {}", db.describe());
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "Database: none (geofencing is off; set [geo] database)"
+            );
+        }
+    }
+    let policy = &lookups.geo_policy;
+    let _ = writeln!(out, "Policy:\n{}", policy.describe());
+    let _ = writeln!(out, "Rule hits:");
+    for (rule, hits) in policy.hits() {
+        let _ = writeln!(out, "  {hits:>8}  {rule}");
+    }
+    let o = policy.outcomes();
+    let _ = writeln!(
+        out,
+        "Without a rule: local {} unknown {} default-allowed {} default-denied {}",
+        o.local, o.unknown, o.default_allowed, o.default_denied
+    );
+    let lists = lookups.blocklist.describe();
+    let _ = writeln!(
+        out,
+        "Blocklists: {}",
+        if lists.is_empty() { "none" } else { "" }
+    );
+    for (name, n) in lists {
+        let _ = writeln!(out, "  {:<40} {n} entries", crate::escape::for_log(&name));
+    }
+    out
+}
+
+/// `secast show number <digits>`: which fraud or premium list a dialled number falls under.
+pub fn number_text(shared: &Shared, dialled: &str) -> String {
+    let lookups = shared.lookups();
+    let shown = crate::escape::for_log(dialled);
+    let Some(digits) = crate::fraud::normalise_number(dialled) else {
+        return format!("{shown}: not a dialable number\n");
+    };
+    let mut out = match lookups.numbers.lookup_digits(&digits) {
+        Some(hit) => format!(
+            "{shown} ({digits}): {} number, prefix {} in list {}{}\n",
+            hit.category,
+            hit.prefix,
+            crate::escape::for_log(&hit.list),
+            hit.note
+                .as_deref()
+                .map(|n| format!(" ({})", crate::escape::for_log(n)))
+                .unwrap_or_default()
+        ),
+        None => format!("{shown} ({digits}): on no list\n"),
+    };
+    if lookups.numbers.is_empty() {
+        out.push_str("No number lists are configured ([fraud] numbers).\n");
     }
     out
 }

@@ -11,10 +11,13 @@ pub enum RuleId {
     Ami,
     Distributed,
     StolenCredentials,
+    Geo,
+    Intel,
+    Neighbour,
 }
 
 impl RuleId {
-    pub const COUNT: usize = 7;
+    pub const COUNT: usize = 10;
 
     pub const ALL: [RuleId; Self::COUNT] = [
         RuleId::BruteForce,
@@ -24,6 +27,9 @@ impl RuleId {
         RuleId::Ami,
         RuleId::Distributed,
         RuleId::StolenCredentials,
+        RuleId::Geo,
+        RuleId::Intel,
+        RuleId::Neighbour,
     ];
 
     /// The rule's secast.conf section, also its name in bans, alerts and the CLI.
@@ -36,6 +42,9 @@ impl RuleId {
             RuleId::Ami => "ami",
             RuleId::Distributed => "distributed",
             RuleId::StolenCredentials => "stolen_credentials",
+            RuleId::Geo => "geo",
+            RuleId::Intel => "intel",
+            RuleId::Neighbour => "neighbour",
         }
     }
 
@@ -49,6 +58,9 @@ impl RuleId {
             RuleId::Ami => "failed AMI logins",
             RuleId::Distributed => "distinct failing sources",
             RuleId::StolenCredentials => "logins after failing other accounts",
+            RuleId::Geo => "contacts from a denied location",
+            RuleId::Intel => "contacts from a listed source",
+            RuleId::Neighbour => "recent offenders in the same /24 or /48",
         }
     }
 
@@ -66,6 +78,9 @@ impl RuleId {
             RuleId::Ami => &r.ami,
             RuleId::Distributed => &r.distributed,
             RuleId::StolenCredentials => &r.stolen_credentials,
+            RuleId::Geo => &r.geo,
+            RuleId::Intel => &r.intel,
+            RuleId::Neighbour => &r.neighbour,
         }
     }
 }

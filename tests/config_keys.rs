@@ -183,7 +183,7 @@ fn rule_sections_take_durations_and_thresholds() {
     let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
     assert_eq!(text.len(), 3, "{text:?}");
     assert!(
-        text[0].contains("'not-a-net'") && text[0].contains("keeping the other networks"),
+        text[0].contains("'not-a-net'") && text[0].contains("keeping the other lines"),
         "{}",
         text[0]
     );

@@ -156,13 +156,38 @@ impl GeoPolicy {
         account: Option<&str>,
         info: Option<&GeoInfo>,
     ) -> GeoVerdict {
+        self.decide(ip, account, info, true)
+    }
+
+    /// The same verdict without counting it, for reports (`secast show ip`, `SECAST_GEO`).
+    pub fn evaluate_quietly(
+        &self,
+        ip: IpAddr,
+        account: Option<&str>,
+        info: Option<&GeoInfo>,
+    ) -> GeoVerdict {
+        self.decide(ip, account, info, false)
+    }
+
+    fn decide(
+        &self,
+        ip: IpAddr,
+        account: Option<&str>,
+        info: Option<&GeoInfo>,
+        count: bool,
+    ) -> GeoVerdict {
+        let bump = |c: &AtomicU64| {
+            if count {
+                c.fetch_add(1, Ordering::Relaxed);
+            }
+        };
         let ip = canonical_ip(ip);
         if self.local_networks.iter().any(|net| net.contains(&ip)) {
-            self.local.fetch_add(1, Ordering::Relaxed);
+            bump(&self.local);
             return GeoVerdict::Local;
         }
         let Some(info) = info.filter(|i| i.has_location()) else {
-            self.unknown.fetch_add(1, Ordering::Relaxed);
+            bump(&self.unknown);
             return GeoVerdict::Unknown;
         };
         let applies = |e: &&Entry| match &e.rule.account {
@@ -175,7 +200,7 @@ impl GeoPolicy {
             .filter(applies)
             .find(|e| e.rule.target.matches(info))
         {
-            e.hits.fetch_add(1, Ordering::Relaxed);
+            bump(&e.hits);
             let rule = Some(e.text.clone());
             return if e.rule.allow {
                 GeoVerdict::Allowed { rule }
@@ -187,10 +212,10 @@ impl GeoPolicy {
             };
         }
         if self.default_allow {
-            self.default_allowed.fetch_add(1, Ordering::Relaxed);
+            bump(&self.default_allowed);
             GeoVerdict::Allowed { rule: None }
         } else {
-            self.default_denied.fetch_add(1, Ordering::Relaxed);
+            bump(&self.default_denied);
             GeoVerdict::Denied {
                 rule: None,
                 action: self.default_action,

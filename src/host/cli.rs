@@ -26,7 +26,7 @@ struct Command {
     complete: Option<Completer>,
 }
 
-const COMMANDS: [Command; 7] = [
+const COMMANDS: [Command; 9] = [
     Command {
         words: c"secast show status",
         summary: c"Show res_secast event counters, queue and latency",
@@ -65,6 +65,22 @@ const COMMANDS: [Command; 7] = [
         usage: c"Usage: secast show accounts\n       Accounts under attack: risk, failures, distinct failing sources.\n",
         extra: (0, 0),
         run: show_accounts,
+        complete: None,
+    },
+    Command {
+        words: c"secast show geo",
+        summary: c"Show the geo database, rules and hits",
+        usage: c"Usage: secast show geo\n       The GeoIP database in use, the geo rules in evaluation order with their hit\n       counts, and the blocklists loaded.\n",
+        extra: (0, 0),
+        run: show_geo,
+        complete: None,
+    },
+    Command {
+        words: c"secast show number",
+        summary: c"Check a dialled number against the fraud lists",
+        usage: c"Usage: secast show number <digits>\n       Which premium-rate or fraud list the number falls under (+, 00 and 011\n       international prefixes are understood).\n",
+        extra: (1, 1),
+        run: show_number,
         complete: None,
     },
     Command {
@@ -128,6 +144,18 @@ fn show_ip(args: &[String]) -> Option<String> {
 
 fn show_accounts(_: &[String]) -> Option<String> {
     Some(runtime::with_shared(report::accounts_text).unwrap_or_else(|| NOT_RUNNING.to_owned()))
+}
+
+fn show_geo(_: &[String]) -> Option<String> {
+    Some(runtime::with_shared(report::geo_text).unwrap_or_else(|| NOT_RUNNING.to_owned()))
+}
+
+fn show_number(args: &[String]) -> Option<String> {
+    let dialled = args.first()?;
+    Some(
+        runtime::with_shared(|s| report::number_text(s, dialled))
+            .unwrap_or_else(|| NOT_RUNNING.to_owned()),
+    )
 }
 
 /// Sends a command to the engine and waits (bounded) for the durable answer.

@@ -3,6 +3,7 @@
 mod cell;
 mod cli;
 mod config_file;
+mod functions;
 mod guard;
 pub(crate) mod logger;
 mod module;

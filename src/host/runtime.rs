@@ -11,7 +11,7 @@ use super::config_file;
 use super::logger::{AsteriskLog, host_log};
 use super::notifier::AsteriskNotifier;
 use super::security_topic::Subscription;
-use super::{cli, sys};
+use super::{cli, functions, sys};
 use crate::config::Config;
 use crate::enforcer::{Enforcer, EnforcerSetup, Opener, Order};
 use crate::firewall::{self, FirewallSettings};
@@ -158,6 +158,12 @@ pub fn start(module: *mut sys::ast_module) -> Result<(), String> {
             "some secast CLI commands could not be registered"
         );
     }
+    if !functions::register(module) {
+        host_log!(
+            Level::Warning,
+            "some SECAST_* dialplan functions could not be registered"
+        );
+    }
     *slot = Some(Runtime {
         subscription,
         pipeline,
@@ -177,6 +183,7 @@ pub fn stop() {
 
 fn teardown(rt: Runtime) {
     rt.subscription.close();
+    functions::unregister();
     cli::unregister();
     set_shared(None);
     // The engine finishes its queue and hands its last decisions to the enforcer, which

@@ -17,6 +17,23 @@ fn script(name: &str) -> PathBuf {
     repo().join("sandbox").join(name)
 }
 
+/// The sid chroot the sandbox Asterisk runs in, as the host sees it.
+pub fn chroot_dir() -> PathBuf {
+    std::env::var_os("SECAST_CHROOT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/var/cache/res_secast/sid-chroot"))
+}
+
+/// A directory inside the chroot for files a test hands to Asterisk (geo databases, lists):
+/// returns (path on the host, path as Asterisk sees it).
+pub fn fixture_dir(test: &str) -> (PathBuf, String) {
+    let inside = format!("/srv/secast-fixtures/{test}");
+    let host = chroot_dir().join(inside.trim_start_matches('/'));
+    let _ = std::fs::remove_dir_all(&host);
+    std::fs::create_dir_all(&host).expect("fixture dir in the chroot");
+    (host, inside)
+}
+
 pub fn module_path() -> PathBuf {
     std::env::var_os("SECAST_MODULE")
         .map(PathBuf::from)
@@ -104,6 +121,64 @@ impl Asterisk {
         let t = text(&out);
         assert!(out.status.success(), "attack failed:\n{t}");
         t
+    }
+
+    /// Like [`Asterisk::attack`], as `user` with `password` (the right one logs in).
+    pub fn attack_as(
+        &self,
+        kind: &str,
+        source: &str,
+        count: u32,
+        user: &str,
+        password: &str,
+    ) -> String {
+        let out = run(Command::new(script("attack.sh"))
+            .args([&self.name, kind, source, &count.to_string(), "10"])
+            .env("SECAST_ATTACK_USER", user)
+            .env("SECAST_ATTACK_PASSWORD", password));
+        let t = text(&out);
+        assert!(out.status.success(), "attack failed:\n{t}");
+        t
+    }
+
+    /// Security events of `kind` Asterisk itself logged from `ip`.
+    pub fn logged_events_from(&self, kind: &str, ip: &str) -> usize {
+        let needle = format!("/{ip}/");
+        let kind = format!("SecurityEvent=\"{kind}\"");
+        self.security_log()
+            .lines()
+            .filter(|l| l.contains(&kind) && l.contains(&needle))
+            .count()
+    }
+
+    /// Evaluates a dialplan function over AMI (`Getvar` without a channel) as the sandbox's
+    /// manager user; returns the value.
+    pub fn ami_getvar(&self, expression: &str) -> String {
+        let client = r#"
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 5038), timeout=5)
+f = s.makefile("rwb")
+def send(lines):
+    f.write(("".join(l + "\r\n" for l in lines) + "\r\n").encode()); f.flush()
+def block():
+    out = {}
+    while True:
+        line = f.readline().decode(errors="replace").rstrip("\r\n")
+        if line == "":
+            return out
+        if ": " in line:
+            k, v = line.split(": ", 1); out[k] = v
+f.readline()
+send(["Action: Login", "Username: secast-test", "Secret: Sandbox-ami-pw", "Events: off"]); block()
+send(["Action: Getvar", "Variable: " + sys.argv[1], "ActionID: 1"])
+while True:
+    b = block()
+    if b.get("ActionID") == "1":
+        print(b.get("Value", "") if b.get("Response") == "Success" else "ERROR " + b.get("Message", ""))
+        break
+"#;
+        let out = self.in_netns("python3", &["-c", client, expression]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     /// Starts a sipp attack in the background; the child is ours to wait for.
