@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job, end to end: a sandboxed Asterisk 22 with res_secast loaded takes a short live
 # attack (sipp and an AMI client, from addresses inside its own network namespace), and we print
-# what the module saw. The sandbox is stopped on the way out, whatever happens.
+# what the module saw and what it did about it: bans in the kernel, explained. The sandbox is stopped on the way out, whatever happens.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sandbox="$here/../sandbox"
@@ -13,8 +13,25 @@ step() { printf '\n== %s\n' "$*"; }
 cleanup() { "$sandbox/asterisk.sh" down "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+step "Fetching a free country database for geofencing (npm: @ip-location-db/geo-whois-asn-country-mmdb)"
+db=$("$here/geo-db.sh")
+chroot_dir=${SECAST_CHROOT:-/var/cache/res_secast/sid-chroot}
+fixtures="$chroot_dir/srv/secast-fixtures/demo"
+mkdir -p "$fixtures"
+cp "$db" "$fixtures/geo.mmdb"
+conf=$(mktemp)
+trap 'cleanup; rm -f "$conf"' EXIT
+# The sandbox's own settings (attackers on loopback may be banned), plus geofencing: the
+# database places the documentation range 203.0.113.0/24 in Australia, so that is denied.
+cat "$here/../sandbox/etc/secast.conf" - >"$conf" <<'CONF'
+
+[geo]
+database = /srv/secast-fixtures/demo/geo.mmdb
+deny = country:AU
+CONF
+
 step "Starting Asterisk 22 (Debian sid) in network namespace secast-$name with res_secast"
-"$sandbox/asterisk.sh" up "$name" "$module"
+SECAST_CONF_OVERRIDE=$conf "$sandbox/asterisk.sh" up "$name" "$module"
 "$sandbox/asterisk.sh" cli "$name" 'core show version'
 "$sandbox/asterisk.sh" cli "$name" 'module show like res_secast'
 
@@ -24,8 +41,10 @@ step "Attack 2: 10 REGISTERs for unknown users from 127.0.0.6 (enumeration)"
 "$sandbox/attack.sh" "$name" unknown-users 127.0.0.6 10 50
 step "Attack 3: 30 INVITEs from 127.0.0.7 that never answer the challenge (challenge flood)"
 "$sandbox/attack.sh" "$name" invite-flood 127.0.0.7 30 50
-step "Attack 4: 3 AMI logins with a wrong secret"
+step "Attack 4: 3 AMI logins with a wrong secret (from 127.0.0.1, which Asterisk listens on: counted, never banned)"
 "$sandbox/ami-login.sh" "$name" secast-test wrong-secret 3 >/dev/null || true
+step "Attack 5: REGISTERs with the right password from 203.0.113.5, a country the geo policy denies"
+SECAST_ATTACK_PASSWORD=Sandbox-1001-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
 
 # The engine works asynchronously; give it a moment (bounded) to drain its queue.
 for _ in $(seq 1 50); do
@@ -36,4 +55,12 @@ done
 
 step "What res_secast saw: secast show status"
 "$sandbox/asterisk.sh" cli "$name" 'secast show status'
+step "What it did: secast show bans"
+"$sandbox/asterisk.sh" cli "$name" 'secast show bans'
+step "Why: secast show ip 127.0.0.5"
+"$sandbox/asterisk.sh" cli "$name" 'secast show ip 127.0.0.5'
+step "Where: secast show ip 203.0.113.5"
+"$sandbox/asterisk.sh" cli "$name" 'secast show ip 203.0.113.5'
+step "In the kernel: nft list table inet secast (inside the sandbox's namespace)"
+ip netns exec "secast-$name" nft list table inet secast
 step "Done; stopping the sandbox"

@@ -35,11 +35,34 @@ fi
 
 install -D -m 0644 "$module" "$moddir/res_secast.so"
 echo "install: module -> $moddir/res_secast.so"
+# A free country database for geofencing (no licence key), next to Asterisk's other state.
+vardir=${ASTVARLIBDIR:-}
+if [ -z "$vardir" ] && [ "$running" = yes ]; then
+	vardir=$(setting 'Variable lib directory' || true)
+fi
+[ -n "$vardir" ] || vardir=$(from_conf astvarlibdir)
+[ -n "$vardir" ] || vardir=/var/lib/asterisk
+geodb=""
+# The module keeps its ledger in <astvarlibdir>/secast as Asterisk's user: that directory must
+# belong to whoever owns astvarlibdir, not to root.
+mkdir -p "$vardir/secast"
+chown --reference="$vardir" "$vardir/secast" 2>/dev/null || true
+if geodb=$("$(dirname "$0")/geo-db.sh" "$vardir/secast/geo"); then
+	echo "install: country database -> $geodb (ip-location-db, see README for attribution)"
+else
+	echo "install: could not fetch the free country database; geofencing stays off until you set [geo] database" >&2
+	geodb=""
+fi
+
 if [ -e "$etcdir/secast.conf" ]; then
 	install -m 0644 "$sample" "$etcdir/secast.conf.sample"
 	echo "install: kept your $etcdir/secast.conf; the documented sample is $etcdir/secast.conf.sample"
 else
 	install -m 0640 "$sample" "$etcdir/secast.conf"
+	if [ -n "$geodb" ]; then
+		# Point [geo] at the database; with no rules yet, everything stays allowed.
+		sed -i "/^\[geo\]/,/^\[/ s|^database =.*|database = $geodb|" "$etcdir/secast.conf"
+	fi
 	# Asterisk usually runs as its own user and must read its config.
 	chown --reference="$etcdir" "$etcdir/secast.conf" 2>/dev/null || true
 	echo "install: config -> $etcdir/secast.conf"

@@ -29,3 +29,21 @@ pub fn format(d: Duration) -> String {
     }
     format!("{s}s")
 }
+
+/// A rough human form for time left: the two largest units, `59m50s`, `23h59m`, `6d23h`.
+pub fn format_left(d: Duration) -> String {
+    let s = d.as_secs();
+    let units = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)];
+    let Some(first) = units.iter().position(|(_, size)| s >= *size) else {
+        return "0s".to_owned();
+    };
+    let (u1, s1) = units[first];
+    let mut out = format!("{}{u1}", s / s1);
+    if let Some((u2, s2)) = units.get(first + 1) {
+        let rest = (s % s1) / s2;
+        if rest > 0 {
+            out.push_str(&format!("{rest}{u2}"));
+        }
+    }
+    out
+}

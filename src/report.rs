@@ -19,7 +19,7 @@ fn remaining(b: &Ban, now: Millis) -> String {
             let secs = ((u - now).max(0) + 999) / 1000;
             format!(
                 "{} left",
-                duration::format(Duration::from_secs(secs as u64))
+                duration::format_left(Duration::from_secs(secs as u64))
             )
         }
     }

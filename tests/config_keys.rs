@@ -209,4 +209,10 @@ fn durations_accept_units_and_refuse_nonsense() {
     assert_eq!(format(Duration::from_secs(3600)), "1h");
     assert_eq!(format(Duration::from_secs(90)), "90s");
     assert_eq!(format(Duration::from_secs(604_800)), "1w");
+    use res_secast::duration::format_left;
+    assert_eq!(format_left(Duration::from_secs(3590)), "59m50s");
+    assert_eq!(format_left(Duration::from_secs(86_398)), "23h59m");
+    assert_eq!(format_left(Duration::from_secs(3600)), "1h");
+    assert_eq!(format_left(Duration::from_secs(3)), "3s");
+    assert_eq!(format_left(Duration::from_secs(0)), "0s");
 }
