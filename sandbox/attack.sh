@@ -16,7 +16,9 @@
 # Env: SECAST_ATTACK_USER (existing user attacked by wrong-password and
 #   invite-flood, default 1001), SECAST_ATTACK_PASSWORD (password sent by
 #   wrong-password, default Wrong-pw; the real one gives SuccessfulAuth),
-#   SECAST_RECV_TIMEOUT_MS (per-message receive timeout, default 2000).
+#   SECAST_RECV_TIMEOUT_MS (per-message receive timeout, default 2000),
+#   SECAST_ATTACK_RTT_MS (wrong-password: pause between the 401 and the answer to
+#   it, the round trip a real phone has; default 0).
 #
 # Every call times out on its own (SECAST_RECV_TIMEOUT_MS, default 2000), and
 # the whole run is capped, so a firewalled (silent) server cannot hang us.
@@ -95,6 +97,7 @@ set +e
         -sf "$HERE/sipp/$SCENARIO" "${KIND_ARGS[@]}" \
         -i "$SRC" -t u1 -m "$COUNT" -r "$RATE" -l $((RATE * 4 + 10)) \
         -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${RUN_LIMIT}s" \
+        -d "${SECAST_ATTACK_RTT_MS:-0}" \
         -default_behaviors all,-bye \
         -nostdin -trace_stat -stf "$OUT/stat.csv" -fd 1 \
         -trace_err -error_file "$OUT/errors.log" \

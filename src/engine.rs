@@ -151,8 +151,12 @@ pub struct Engine {
     alerts: VecDeque<Alert>,
     lookups: Arc<Lookups>,
     neighbours: Neighbourhood,
+    last_sweep: Millis,
     pub counters: EngineCounters,
 }
+
+/// How often idle sources, accounts and old offences are swept out.
+const SWEEP_EVERY_MS: Millis = 60_000;
 
 /// Prefixes the neighbour rule keeps offenders for; bounded like every other table.
 const NEIGHBOUR_PREFIXES: usize = 65_536;
@@ -199,6 +203,7 @@ impl Engine {
             alerts: VecDeque::new(),
             lookups: Arc::new(Lookups::default()),
             neighbours: Neighbourhood::new(neighbour_window, NEIGHBOUR_PREFIXES),
+            last_sweep: 0,
             counters: EngineCounters::default(),
         }
     }
@@ -685,6 +690,11 @@ impl Engine {
                 why: UnbanReason::Expired,
             })
             .collect();
+        // The sweep below visits every tracked source: once a minute, not on every tick.
+        if now - self.last_sweep < SWEEP_EVERY_MS {
+            return actions;
+        }
+        self.last_sweep = now;
         let from = now - window_ms(self.cfg.escalation.history);
         self.offences.retain(|_, v| {
             v.retain(|t| *t >= from);

@@ -13,12 +13,6 @@ use sandbox::Asterisk;
 
 const SETTLE: Duration = Duration::from_secs(10);
 
-/// The sandbox's own config (narrowed whitelist) plus `extra`.
-fn conf(extra: &str) -> String {
-    let base = std::fs::read_to_string(sandbox::repo().join("sandbox/etc/secast.conf")).unwrap();
-    format!("{base}\n{extra}\n")
-}
-
 fn ban_line<'a>(bans: &'a [String], net: &str) -> Option<&'a String> {
     bans.iter()
         .find(|l| l.split_whitespace().next() == Some(net))
@@ -107,7 +101,10 @@ fn ipv6_attacker_is_banned_in_the_ipv6_set() {
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
 fn whitelisted_source_is_never_banned() {
-    let ast = Asterisk::start_with_conf("e2e-white", Some(&conf("network = 127.0.0.8/32")));
+    let ast = Asterisk::start_with_conf(
+        "e2e-white",
+        Some(&sandbox::conf_with("[whitelist]\nnetwork = 127.0.0.8/32")),
+    );
     ast.attack("wrong-password", "127.0.0.8", 40, 50);
     assert!(ban_line(&ast.bans(), "127.0.0.8/32").is_none());
     assert!(!ast.nft_table().contains("127.0.0.8"));
@@ -195,7 +192,7 @@ fn ban_expires_on_time() {
 #[ignore = "needs the sandbox Asterisk: make test"]
 fn repeat_offences_escalate_and_the_nth_ban_is_permanent() {
     let extra = "[brute_force]\nban = 2s\n[escalation]\npermanent_after = 3\n";
-    let ast = Asterisk::start_with_conf("e2e-escalate", Some(&conf(extra)));
+    let ast = Asterisk::start_with_conf("e2e-escalate", Some(&sandbox::conf_with(extra)));
     let mut seen = Vec::new();
     for round in 1..=3 {
         ast.attack("wrong-password", "127.0.0.5", 5, 20);

@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use geo_fixture::{FixtureRecord, FixtureSchema, net, write_fixture_db};
 use sandbox::Asterisk;
 
-fn sandbox_conf(extra: &str) -> String {
-    let base = std::fs::read_to_string(sandbox::repo().join("sandbox/etc/secast.conf")).unwrap();
-    format!("{base}\n{extra}\n")
-}
+/// A phone across a real network answers a challenge one round trip later; on loopback sipp
+/// would answer within microseconds, before any decision about the first packet can land.
+const PHONE_RTT_MS: u32 = 20;
 
 fn ban_line(ast: &Asterisk, net: &str) -> Option<String> {
     ast.bans()
@@ -54,7 +53,7 @@ fn write_geo(dir: &std::path::Path) {
 fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
     let (host_dir, inside) = sandbox::fixture_dir("e2e-geo");
     write_geo(&host_dir);
-    let conf = sandbox_conf(&format!(
+    let conf = sandbox::conf_with(&format!(
         "[geo]\ndatabase = {inside}/geo.mmdb\ndefault = allow\ndeny = country:RU\ndeny = country:FR\nallow = account=1001 country:FR\n"
     ));
     let ast = Asterisk::start_with_conf("e2e-geo", Some(&conf));
@@ -80,6 +79,7 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
         1,
         "1001",
         "Sandbox-1001-pw",
+        PHONE_RTT_MS,
     );
     assert!(out.contains("1 successful, 0 failed"), "{out}");
     assert_eq!(ast.logged_events_from("SuccessfulAuth", "203.0.113.130"), 1);
@@ -92,6 +92,7 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
         1,
         "1002",
         "Sandbox-1002-pw",
+        PHONE_RTT_MS,
     );
     assert!(out.contains("0 successful, 1 failed"), "{out}");
     assert_eq!(ast.logged_events_from("SuccessfulAuth", "203.0.113.131"), 0);
@@ -105,6 +106,7 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
         1,
         "1003",
         "Sandbox-1003-pw",
+        PHONE_RTT_MS,
     );
     assert!(out.contains("1 successful, 0 failed"), "{out}");
 
@@ -129,7 +131,7 @@ fn blocklisted_source_is_banned_at_first_packet_and_list_reloads_live() {
     let (host_dir, inside) = sandbox::fixture_dir("e2e-intel");
     let list = host_dir.join("blocklist.txt");
     std::fs::write(&list, "# test list\n203.0.113.210\n").unwrap();
-    let conf = sandbox_conf(&format!(
+    let conf = sandbox::conf_with(&format!(
         "[intel]\nblocklist = plain:{inside}/blocklist.txt\ncheck_interval = 1s\n"
     ));
     let ast = Asterisk::start_with_conf("e2e-intel", Some(&conf));
@@ -169,7 +171,7 @@ fn numbers_are_checked_against_the_fraud_lists() {
         "+4490 premium rate UK\n882,satellite\n",
     )
     .unwrap();
-    let conf = sandbox_conf(&format!(
+    let conf = sandbox::conf_with(&format!(
         "[fraud]\nnumbers = premium:{inside}/premium.txt\n"
     ));
     let ast = Asterisk::start_with_conf("e2e-numbers", Some(&conf));

@@ -34,6 +34,14 @@ pub fn fixture_dir(test: &str) -> (PathBuf, String) {
     (host, inside)
 }
 
+/// The sandbox's own secast.conf (whitelist narrowed so loopback attackers can be banned)
+/// followed by `extra`.
+pub fn conf_with(extra: &str) -> String {
+    let base =
+        std::fs::read_to_string(repo().join("sandbox/etc/secast.conf")).expect("sandbox conf");
+    format!("{base}\n{extra}\n")
+}
+
 pub fn module_path() -> PathBuf {
     std::env::var_os("SECAST_MODULE")
         .map(PathBuf::from)
@@ -123,7 +131,8 @@ impl Asterisk {
         t
     }
 
-    /// Like [`Asterisk::attack`], as `user` with `password` (the right one logs in).
+    /// Like [`Asterisk::attack`], as `user` with `password` (the right one logs in), answering
+    /// the challenge after `rtt_ms` as a phone across a real network would.
     pub fn attack_as(
         &self,
         kind: &str,
@@ -131,11 +140,13 @@ impl Asterisk {
         count: u32,
         user: &str,
         password: &str,
+        rtt_ms: u32,
     ) -> String {
         let out = run(Command::new(script("attack.sh"))
             .args([&self.name, kind, source, &count.to_string(), "10"])
             .env("SECAST_ATTACK_USER", user)
-            .env("SECAST_ATTACK_PASSWORD", password));
+            .env("SECAST_ATTACK_PASSWORD", password)
+            .env("SECAST_ATTACK_RTT_MS", rtt_ms.to_string()));
         let t = text(&out);
         assert!(out.status.success(), "attack failed:\n{t}");
         t
