@@ -119,6 +119,13 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
     assert_eq!(ast.ami_getvar("SECAST_GEO(203.0.113.200,continent)"), "EU");
     assert_eq!(ast.ami_getvar("SECAST_GEO(192.0.2.1)"), "");
     assert_eq!(ast.ami_getvar("SECAST_RISK(203.0.113.5)"), "100");
+    // Bad input: an empty answer and a warning that names it, Asterisk carries on.
+    ast.ami_getvar("SECAST_GEO(no-such-host)");
+    assert!(
+        ast.messages_log()
+            .contains("SECAST_GEO: 'no-such-host' is not an IP address"),
+        "no warning for a bad address"
+    );
     let report = ast.cli("secast show ip 203.0.113.131");
     assert!(report.contains("Location: EU/FR/IDF/Paris"), "{report}");
     let geo = ast.cli("secast show geo");

@@ -14,20 +14,13 @@ use crate::escape::for_log;
 use crate::geo::GEO_FIELDS;
 use crate::log::Level;
 
-type ReadFn = unsafe extern "C" fn(
-    *mut sys::ast_channel,
-    *const c_char,
-    *mut c_char,
-    *mut c_char,
-    usize,
-) -> c_int;
-
 struct Function {
     name: &'static CStr,
     synopsis: &'static CStr,
     syntax: &'static CStr,
     description: &'static CStr,
-    read: ReadFn,
+    /// The value for the arguments, or what is wrong with them (logged as a warning).
+    value: fn(&[String]) -> Result<String, String>,
 }
 
 const FUNCTIONS: [Function; 2] = [
@@ -36,14 +29,14 @@ const FUNCTIONS: [Function; 2] = [
         synopsis: c"Where res_secast's GeoIP database places an address",
         syntax: c"SECAST_GEO(address[,field])",
         description: c"Returns the field (country by default; continent, subdivision, subdivision_name, city, asn, as_org) for the address, which may carry a port as CHANNEL(pjsip,remote_addr) returns it. Empty when the database has no answer or geofencing is off.",
-        read: read_geo,
+        value: geo,
     },
     Function {
         name: c"SECAST_RISK",
         synopsis: c"res_secast's risk score for an address",
         syntax: c"SECAST_RISK(address)",
         description: c"Returns the address's current risk score, 0 to 100 (100 while it is banned).",
-        read: read_risk,
+        value: risk,
     },
 ];
 
@@ -68,7 +61,7 @@ pub fn register(module: *mut sys::ast_module) -> bool {
             e.synopsis = f.synopsis.as_ptr();
             e.syntax = f.syntax.as_ptr();
             e.desc = f.description.as_ptr();
-            e.read = Some(f.read);
+            e.read = Some(read);
             (*entries)[i] = e;
             ok &= sys::__ast_custom_function_register(&raw mut (*entries)[i], module) == 0;
         }
@@ -130,83 +123,78 @@ unsafe fn answer(buf: *mut c_char, len: usize, value: &str) -> c_int {
     0
 }
 
-unsafe extern "C" fn read_geo(
+/// The one entry for every function: Asterisk names the function it is evaluating.
+unsafe extern "C" fn read(
     _chan: *mut sys::ast_channel,
-    _function: *const c_char,
+    function: *const c_char,
     data: *mut c_char,
     buf: *mut c_char,
     len: usize,
 ) -> c_int {
-    guarded("SECAST_GEO", -1, || {
-        // SAFETY: see arguments().
+    guarded("dialplan function", -1, || {
+        if function.is_null() {
+            return -1;
+        }
+        // SAFETY: Asterisk passes the function's name, NUL-terminated, valid for the call.
+        let name = unsafe { CStr::from_ptr(function) };
+        let Some(f) = FUNCTIONS.iter().find(|f| f.name == name) else {
+            return -1;
+        };
+        let fname = f.name.to_string_lossy();
+        // SAFETY: see arguments(); None means no parentheses at all.
         let Some(args) = (unsafe { arguments(data) }) else {
             host_log!(
                 Level::Warning,
-                "SECAST_GEO needs an address: SECAST_GEO(address[,field])"
+                "{fname} needs arguments: {}",
+                f.syntax.to_string_lossy()
             );
             return -1;
         };
-        let Some(ip) = args.first().and_then(|a| parse_address(a)) else {
-            host_log!(
-                Level::Warning,
-                "SECAST_GEO: '{}' is not an IP address",
-                for_log(args.first().map(String::as_str).unwrap_or(""))
-            );
-            return -1;
-        };
-        let field = args
-            .get(1)
-            .map(String::as_str)
-            .filter(|f| !f.is_empty())
-            .unwrap_or("country");
-        if !GEO_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(field))
-            && !field.eq_ignore_ascii_case("region")
-        {
-            host_log!(
-                Level::Warning,
-                "SECAST_GEO: unknown field '{}' (one of {})",
-                for_log(field),
-                GEO_FIELDS.join(", ")
-            );
-            return -1;
+        match (f.value)(&args) {
+            // SAFETY: buf/len come from Asterisk for this call.
+            Ok(value) => unsafe { answer(buf, len, &value) },
+            Err(why) => {
+                host_log!(Level::Warning, "{fname}: {why}");
+                -1
+            }
         }
-        let value = runtime::with_shared(|s| {
-            s.lookups()
-                .geo_db
-                .as_ref()
-                .and_then(|db| db.lookup(ip))
-                .and_then(|info| info.field(field))
-        })
-        .flatten()
-        .unwrap_or_default();
-        // SAFETY: buf/len come from Asterisk for this call.
-        unsafe { answer(buf, len, &value) }
     })
 }
 
-unsafe extern "C" fn read_risk(
-    _chan: *mut sys::ast_channel,
-    _function: *const c_char,
-    data: *mut c_char,
-    buf: *mut c_char,
-    len: usize,
-) -> c_int {
-    guarded("SECAST_RISK", -1, || {
-        // SAFETY: see arguments().
-        let ip = unsafe { arguments(data) }
-            .and_then(|a| a.first().cloned())
-            .and_then(|a| parse_address(&a));
-        let Some(ip) = ip else {
-            host_log!(
-                Level::Warning,
-                "SECAST_RISK needs an IP address: SECAST_RISK(address)"
-            );
-            return -1;
-        };
-        let Some(risk) = runtime::with_shared(|s| s.engine().risk_of(ip, s.now())) else {
-            return -1;
-        };
-        // SAFETY: buf/len come from Asterisk for this call.
-        unsafe { answer(buf, len, &risk.to_string()) }
+fn address_argument(args: &[String]) -> Result<IpAddr, String> {
+    let text = args.first().map(String::as_str).unwrap_or("");
+    parse_address(text).ok_or_else(|| format!("'{}' is not an IP address", for_log(text)))
+}
+
+fn geo(args: &[String]) -> Result<String, String> {
+    let ip = address_argument(args)?;
+    let field = args
+        .get(1)
+        .map(String::as_str)
+        .filter(|f| !f.is_empty())
+        .unwrap_or("country");
+    if !GEO_FIELDS.iter().any(|f| f.eq_ignore_ascii_case(field))
+        && !field.eq_ignore_ascii_case("region")
+    {
+        return Err(format!(
+            "unknown field '{}' (one of {})",
+            for_log(field),
+            GEO_FIELDS.join(", ")
+        ));
+    }
+    Ok(runtime::with_shared(|s| {
+        s.lookups()
+            .geo_db
+            .as_ref()
+            .and_then(|db| db.lookup(ip))
+            .and_then(|info| info.field(field))
     })
+    .flatten()
+    .unwrap_or_default())
+}
+
+fn risk(args: &[String]) -> Result<String, String> {
+    let ip = address_argument(args)?;
+    runtime::with_shared(|s| s.engine().risk_of(ip, s.now()).to_string())
+        .ok_or_else(|| "res_secast is not running".to_owned())
 }
