@@ -151,7 +151,8 @@ impl Default for WhitelistConfig {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirewallConfig {
-    /// `nftables`, `ipset` or `none` (bans are decided and recorded, not enforced).
+    /// `nftables` (netlink), `libnftables` or `none` (bans are decided and recorded, not
+    /// enforced).
     pub backend: String,
     /// Name of our nftables table (family inet).
     pub table: String,
@@ -701,8 +702,11 @@ fn parse_net(v: &str) -> Result<IpNet, String> {
 
 fn parse_backend(v: &str) -> Result<String, String> {
     match v.to_ascii_lowercase().as_str() {
-        b @ ("nftables" | "ipset" | "none") => Ok(b.to_owned()),
-        _ => Err("nftables, ipset or none".to_owned()),
+        b @ ("nftables" | "libnftables" | "none") => Ok(b.to_owned()),
+        _ => Err(
+            "nftables, libnftables or none (ipset is not built: nftables sets do what it would)"
+                .to_owned(),
+        ),
     }
 }
 

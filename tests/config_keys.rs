@@ -187,7 +187,11 @@ fn rule_sections_take_durations_and_thresholds() {
         "{}",
         text[0]
     );
-    assert!(text[1].contains("nftables, ipset or none"), "{}", text[1]);
+    assert!(
+        text[1].contains("nftables, libnftables or none"),
+        "{}",
+        text[1]
+    );
     assert!(
         text[2].contains("an absolute directory path"),
         "{}",
