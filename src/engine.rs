@@ -161,6 +161,14 @@ const SWEEP_EVERY_MS: Millis = 60_000;
 /// Prefixes the neighbour rule keeps offenders for; bounded like every other table.
 const NEIGHBOUR_PREFIXES: usize = 65_536;
 
+/// Hashes the address's octets: no text formatting or allocation on the hot path.
+fn ip_hash(ip: IpAddr) -> u32 {
+    match ip {
+        IpAddr::V4(v4) => hash32(&v4.octets()),
+        IpAddr::V6(v6) => hash32(&v6.octets()),
+    }
+}
+
 /// Text from a database (a city name) for a log line: control characters out.
 fn printable(s: &str) -> String {
     s.chars().filter(|c| !c.is_control()).take(120).collect()
@@ -540,9 +548,7 @@ impl Engine {
         }
         let w = window_ms(rule.window);
         let before = a.sources.current(now, w);
-        let n = a
-            .sources
-            .add(hash32(ip.to_string().as_bytes()), now, w, DISTINCT_CAP);
+        let n = a.sources.add(ip_hash(ip), now, w, DISTINCT_CAP);
         if n == before {
             return Vec::new();
         }

@@ -409,13 +409,12 @@ fn process(
                     ),
                 );
             }
-            {
-                let mut stats = shared.stats();
-                stats.record(&ev, cfg.general.max_tracked_sources);
-            }
             let actions = shared.engine().on_event(&ev, shared.now());
             dispatch(actions, None, orders);
-            shared.stats().latency.record(received.elapsed());
+            // One stats lock per event, taken after the engine's is released (never both).
+            let mut stats = shared.stats();
+            stats.record(&ev, cfg.general.max_tracked_sources);
+            stats.latency.record(received.elapsed());
         }
         Err(err) => {
             shared.stats().malformed += 1;
