@@ -17,7 +17,7 @@ all: build
 deps:
 	@scripts/host-deps.sh
 
-# The Asterisk module: the `asterisk` feature turns on the FFI layer (src/host).
+# The Asterisk module: the `asterisk` feature turns on the Asterisk layer (src/host).
 build: deps
 	$(CARGO) build --release --features asterisk
 	cp target/release/libres_secast.so $(MODULE)

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
-use res_secast::ban::{Ban, BanOrigin};
 use res_secast::config::Config;
+use res_secast::decision::{Ban, BanOrigin};
+use res_secast::enforce::firewall::{FirewallOp, FirewallSettings};
+use res_secast::enforce::ledger::{Ledger, Record};
 use res_secast::engine::Engine;
-use res_secast::event::{Field, RawEvent};
-use res_secast::firewall::{FirewallOp, FirewallSettings};
-use res_secast::ledger::{Ledger, Record};
+use res_secast::intake::{Field, RawEvent};
 
 struct Counting;
 
@@ -122,7 +122,11 @@ fn restore(n: u32) {
     // A private network namespace for this thread: the host's firewall stays untouched.
     // SAFETY: unshare affects only the calling thread's network namespace.
     let kernel = if unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0 {
-        let mut fw = res_secast::firewall::open("nftables", &FirewallSettings::default()).unwrap();
+        let mut fw = res_secast::enforce::firewall::open(
+            res_secast::config::FirewallBackend::Nftables,
+            &FirewallSettings::default(),
+        )
+        .unwrap();
         fw.ensure().unwrap();
         fw.apply(&ops).unwrap();
         format!("{:.0} ms", t.elapsed().as_secs_f64() * 1000.0)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use res_secast::config::Config;
 use res_secast::engine::Engine;
-use res_secast::event::{Field, RawEvent, SecurityEvent};
+use res_secast::intake::{Field, RawEvent, SecurityEvent};
 
 /// A realistic mix: mostly one-off scanners, some brute forcers, challenges and logins.
 fn events(n: usize) -> Vec<SecurityEvent> {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion};
 use ipnet::IpNet;
-use res_secast::firewall::{self, Firewall, FirewallOp, FirewallSettings};
+use res_secast::enforce::firewall::{self, Firewall, FirewallOp, FirewallSettings};
 
 const BACKENDS: [&str; 2] = ["nftables", "libnftables"];
 const BULK: u32 = 100_000;
@@ -30,7 +30,8 @@ fn bulk_ops(base: u32) -> Vec<FirewallOp> {
 }
 
 fn open(backend: &str) -> Option<Box<dyn Firewall>> {
-    match firewall::open(backend, &FirewallSettings::default()) {
+    let kind = backend.parse().expect("a backend name");
+    match firewall::open(kind, &FirewallSettings::default()) {
         Ok(mut fw) => {
             fw.ensure().expect("ensure");
             Some(fw)

@@ -15,7 +15,7 @@ use std::time::Instant;
 use criterion::Criterion;
 use geo_fixture::{FixtureRecord, FixtureSchema, TempDir, write_fixture_db};
 use ipnet::IpNet;
-use res_secast::geo::{GeoAction, GeoDb, GeoPolicy, parse_rule};
+use res_secast::lookups::geo::{GeoAction, GeoDb, GeoPolicy, parse_rule};
 
 const V4_NETS: u32 = 90_000;
 const V6_NETS: u32 = 20_000;

@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use res_secast::config::Config;
-use res_secast::event::{Field, RawEvent};
-use res_secast::log::MemoryLog;
-use res_secast::pipeline::Pipeline;
+use res_secast::intake::{Field, RawEvent};
+use res_secast::util::log::MemoryLog;
+use res_secast::worker::Pipeline;
 
 /// The fields of a real ChallengeResponseFailed raised by PJSIP for a sipp REGISTER.
 fn sample_fields() -> Vec<(Field, &'static [u8])> {

@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::Criterion;
-use res_secast::fraud::{NumberCategory, NumberListSpec, NumberLists};
-use res_secast::intel::{Blocklist, BlocklistSource, ListFormat, ListSpec};
+use res_secast::lookups::intel::{Blocklist, BlocklistSource, ListFormat, ListSpec};
+use res_secast::lookups::numbers::{NumberCategory, NumberListSpec, NumberLists};
 
 /// Counts live heap bytes and their peak, so that memory is measured, not estimated.
 struct Counting;

@@ -1,39 +1,38 @@
 //! res_secast: intrusion detection and prevention inside Asterisk.
 //!
-//! Everything outside [`host`] is plain Rust that knows nothing of Asterisk: it builds and is
-//! tested without it. [`host`] (feature `asterisk`) is the only place that talks to Asterisk.
-//! `unsafe` lives there and where the kernel is spoken to directly: [`firewall`] (netlink),
-//! [`hostaddr`] (getifaddrs) and [`geo`] (the memory-mapped database).
+//! A folder per stage, in the order an event travels:
+//!
+//! - [`intake`]: what Asterisk tells us (security events, addresses, timestamps);
+//! - [`engine`]: scores sources and accounts, decides bans ([`engine`]'s `bans.rs` is the one
+//!   place a ban is decided; its `rules/` the one order rules are evaluated in);
+//! - [`decision`]: the words every stage speaks (Action, Ban, Alert, Command, Ack);
+//! - [`worker`]: the engine thread, its queue, and the state it shares with readers;
+//! - [`enforce`]: the enforcer thread, the kernel firewall, the ledger, notifications;
+//! - [`lookups`]: geo database, blocklists, number lists;
+//! - [`config`]: `secast.conf`, typed, with its key table and value parsers;
+//! - [`admin`]: CLI commands, dialplan functions and report text, without FFI;
+//! - [`util`], [`os`]: building blocks, and what is asked of the OS directly;
+//! - `host` (feature `asterisk`): everything that touches Asterisk.
+//!
+//! The wall between Rust and C is enforced: `unsafe` is denied crate-wide and allowed only in
+//! `host::ffi` (Asterisk's C API), [`enforce::firewall`] (netlink, libnftables), [`os`]
+//! (getifaddrs) and the geo database's memory map. Every unsafe block says why it is sound
+//! (`clippy::undocumented_unsafe_blocks`).
 
-pub mod address;
-pub mod ban;
+#![deny(unsafe_code)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+pub mod admin;
 pub mod config;
-pub mod duration;
-pub mod enforcer;
+pub mod decision;
+pub mod enforce;
 pub mod engine;
-pub mod escalation;
-pub mod escape;
-pub mod event;
-pub mod firewall;
-pub mod fraud;
-pub mod geo;
-pub mod histogram;
-pub mod hostaddr;
-pub mod intel;
-pub mod ledger;
-pub mod license_key;
-pub mod log;
+pub mod intake;
 pub mod lookups;
-pub mod netparse;
-pub mod pipeline;
-pub mod report;
-pub mod rules;
-pub mod score;
-pub mod stats;
-pub mod status;
-pub mod timestamp;
-pub mod whitelist;
-pub mod window;
+#[allow(unsafe_code)]
+pub mod os;
+pub mod util;
+pub mod worker;
 
 #[cfg(feature = "asterisk")]
 mod host;

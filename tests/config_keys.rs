@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use res_secast::config::{Config, ConfigEntry, ConfigIssue, General, KEYS};
+use res_secast::config::{Config, ConfigEntry, ConfigIssue, FirewallBackend, General, KEYS};
 
 fn entry(key: &str, value: &str) -> ConfigEntry {
     ConfigEntry::new("general", key, value)
@@ -178,7 +178,7 @@ fn rule_sections_take_durations_and_thresholds() {
         2,
         "the bad network line is skipped, the others kept"
     );
-    assert_eq!(cfg.firewall.backend, "nftables");
+    assert_eq!(cfg.firewall.backend, FirewallBackend::Nftables);
     assert_eq!(cfg.ledger.directory, "");
     let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
     assert_eq!(text.len(), 3, "{text:?}");
@@ -201,7 +201,7 @@ fn rule_sections_take_durations_and_thresholds() {
 
 #[test]
 fn durations_accept_units_and_refuse_nonsense() {
-    use res_secast::duration::{format, parse};
+    use res_secast::util::duration::{format, parse};
     assert_eq!(parse("90"), Some(Duration::from_secs(90)));
     assert_eq!(parse("10m"), Some(Duration::from_secs(600)));
     assert_eq!(parse("1w"), Some(Duration::from_secs(604_800)));
@@ -213,7 +213,7 @@ fn durations_accept_units_and_refuse_nonsense() {
     assert_eq!(format(Duration::from_secs(3600)), "1h");
     assert_eq!(format(Duration::from_secs(90)), "90s");
     assert_eq!(format(Duration::from_secs(604_800)), "1w");
-    use res_secast::duration::format_left;
+    use res_secast::util::duration::format_left;
     assert_eq!(format_left(Duration::from_secs(3590)), "59m50s");
     assert_eq!(format_left(Duration::from_secs(86_398)), "23h59m");
     assert_eq!(format_left(Duration::from_secs(3600)), "1h");

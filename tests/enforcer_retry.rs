@@ -5,15 +5,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
-use res_secast::ban::{Ban, BanOrigin};
-use res_secast::enforcer::{Enforcer, EnforcerSetup, NoNotifier, Order};
-use res_secast::engine::{Action, UnbanReason};
-use res_secast::firewall::{Firewall, FirewallErrorKind, RecordingFirewall};
-use res_secast::ledger::Ledger;
-use res_secast::log::MemoryLog;
+use res_secast::decision::{Action, UnbanReason};
+use res_secast::decision::{Ban, BanOrigin};
+use res_secast::enforce::firewall::{Firewall, FirewallErrorKind, RecordingFirewall};
+use res_secast::enforce::ledger::Ledger;
+use res_secast::enforce::{Enforcer, EnforcerSetup, NoNotifier, Order};
+use res_secast::util::log::MemoryLog;
 
 fn now() -> i64 {
-    res_secast::pipeline::wall_clock_ms()
+    res_secast::util::time::wall_clock_ms()
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {

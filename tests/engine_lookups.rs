@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use geo_fixture::{FixtureRecord, FixtureSchema, TempDir, net, write_fixture_db};
 use res_secast::config::{Config, ListedAction};
-use res_secast::engine::{Action, Engine};
-use res_secast::event::{Field, RawEvent, SecurityEvent};
-use res_secast::fraud::NumberLists;
-use res_secast::geo::{GeoAction, GeoDb, GeoPolicy, parse_rule};
-use res_secast::intel::{Blocklist, ListFormat, ListSpec};
+use res_secast::decision::Action;
+use res_secast::decision::RuleId;
+use res_secast::engine::Engine;
+use res_secast::intake::{Field, RawEvent, SecurityEvent};
 use res_secast::lookups::Lookups;
-use res_secast::rules::RuleId;
+use res_secast::lookups::geo::{GeoAction, GeoDb, GeoPolicy, parse_rule};
+use res_secast::lookups::intel::{Blocklist, ListFormat, ListSpec};
+use res_secast::lookups::numbers::NumberLists;
 
 const T0: i64 = 1_800_000_000_000;
 

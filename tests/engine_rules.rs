@@ -5,11 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ipnet::IpNet;
-use res_secast::ban::BanOrigin;
 use res_secast::config::{Config, StolenCredentialAction};
-use res_secast::engine::{Action, Engine, UnbanReason};
-use res_secast::event::{Field, RawEvent, SecurityEvent};
-use res_secast::rules::RuleId;
+use res_secast::decision::BanOrigin;
+use res_secast::decision::RuleId;
+use res_secast::decision::{Action, UnbanReason};
+use res_secast::engine::Engine;
+use res_secast::intake::{Field, RawEvent, SecurityEvent};
 
 const T0: i64 = 1_800_000_000_000;
 const SEC: i64 = 1000;
@@ -48,7 +49,7 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-fn bans(actions: &[Action]) -> Vec<&res_secast::ban::Ban> {
+fn bans(actions: &[Action]) -> Vec<&res_secast::decision::Ban> {
     actions
         .iter()
         .filter_map(|a| match a {

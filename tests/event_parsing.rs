@@ -2,9 +2,9 @@
 
 use std::net::IpAddr;
 
-use res_secast::address::{EndpointAddr, Transport};
-use res_secast::event::{EventError, EventKind, Field, MAX_FIELD_BYTES, RawEvent};
-use res_secast::timestamp::parse_event_tv;
+use res_secast::intake::timestamp::parse_event_tv;
+use res_secast::intake::{EndpointAddr, Transport};
+use res_secast::intake::{EventError, EventKind, Field, MAX_FIELD_BYTES, RawEvent};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use ipnet::IpNet;
-use res_secast::firewall::{
+use res_secast::config::{FirewallBackend, FirewallConfig};
+use res_secast::enforce::firewall::{
     self, Firewall, FirewallErrorKind, FirewallOp, FirewallSettings, RefreshMode,
 };
 
@@ -73,13 +74,17 @@ fn run(args: &[&str]) -> Output {
     out
 }
 
+fn kind_of(name: &str) -> FirewallBackend {
+    name.parse().expect("a backend name")
+}
+
 fn settings() -> FirewallSettings {
     FirewallSettings::default()
 }
 
 /// Opens and ensures `backend`; None (with a message) if libnftables is not installed.
 fn open(backend: &str, settings: &FirewallSettings) -> Option<Box<dyn Firewall>> {
-    match firewall::open(backend, settings) {
+    match firewall::open(kind_of(backend), settings) {
         Ok(mut fw) => {
             fw.ensure().expect("ensure");
             assert!(fw.is_intact().unwrap());
@@ -509,7 +514,7 @@ fn bulk_100k_in_one_apply(backend: &'static str) {
 /// Debian runs Asterisk as `asterisk` keeping CAP_NET_ADMIN (and nothing inheritable). The
 /// child below runs as nobody with exactly that and reports what works.
 fn non_root_with_cap_net_admin(backend: &'static str) {
-    if backend == "libnftables" && firewall::open(backend, &settings()).is_err() {
+    if backend == "libnftables" && firewall::open(kind_of(backend), &settings()).is_err() {
         eprintln!("SKIPPED: libnftables missing");
         return;
     }
@@ -591,7 +596,7 @@ fn non_root_child() {
     eprintln!("CHILD uid={uid} {}", caps.join(" "));
     assert_ne!(uid, 0);
 
-    let mut fw = firewall::open(&backend, &settings()).unwrap();
+    let mut fw = firewall::open(kind_of(&backend), &settings()).unwrap();
     let start = Instant::now();
     fw.ensure().unwrap();
     fw.apply(&[ban("127.0.0.5/32", Some(Duration::from_secs(60)))])
@@ -690,15 +695,10 @@ backend_tests!(libnftables, "libnftables");
 
 #[test]
 fn backends_that_cannot_work_say_so() {
-    let kind = |b: &str, s: &FirewallSettings| firewall::open(b, s).err().map(|e| e.kind);
-    assert_eq!(
-        kind("ipset", &settings()),
-        Some(FirewallErrorKind::Unavailable)
-    );
-    assert_eq!(
-        kind("iptables", &settings()),
-        Some(FirewallErrorKind::Other)
-    );
+    let kind = |b: &str, s: &FirewallSettings| firewall::open(kind_of(b), s).err().map(|e| e.kind);
+    let refused = |b: &str| b.parse::<FirewallBackend>().unwrap_err();
+    assert!(refused("ipset").contains("ipset is not built"));
+    assert!(refused("iptables").contains("nftables, libnftables or none"));
     let missing = FirewallSettings {
         libnftables: "libnftables-not-here.so.0".into(),
         ..settings()
@@ -712,8 +712,11 @@ fn backends_that_cannot_work_say_so() {
         ..settings()
     };
     assert_eq!(kind("nftables", &bad_table), Some(FirewallErrorKind::Other));
-    let mut none = firewall::open("none", &settings()).unwrap();
-    none.ensure().unwrap();
-    none.apply(&[ban("127.0.0.5/32", None)]).unwrap();
-    assert!(none.list().unwrap().is_empty());
+    // `none` opens nothing at all: the enforcer records bans and leaves the kernel alone.
+    let off = FirewallConfig {
+        backend: FirewallBackend::Off,
+        ..FirewallConfig::default()
+    };
+    assert!(firewall::opener(&off).is_none());
+    assert!(firewall::opener(&FirewallConfig::default()).is_some());
 }

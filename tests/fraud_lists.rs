@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use res_secast::fraud::{NumberCategory, NumberHit, NumberListSpec, NumberLists};
+use res_secast::lookups::numbers::{NumberCategory, NumberHit, NumberListSpec, NumberLists};
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("secast-fraud-{name}-{}", std::process::id()));
@@ -106,7 +106,11 @@ fn categories_come_from_the_list_unless_a_line_says_otherwise() {
     let (lists, issues) = NumberLists::load(&[
         spec("premium", &premium, NumberCategory::Premium),
         spec("fraud", &fraud, NumberCategory::KnownFraud),
-        spec("personal", &other, NumberCategory::parse("personal")),
+        spec(
+            "personal",
+            &other,
+            "personal".parse::<NumberCategory>().unwrap(),
+        ),
     ]);
     assert!(issues.is_empty(), "{issues:?}");
     let cat = |d: &str| lists.lookup(d).map(|h| h.category);
@@ -138,17 +142,20 @@ fn categories_come_from_the_list_unless_a_line_says_otherwise() {
 
 #[test]
 fn category_names_parse_in_either_spelling() {
-    assert_eq!(NumberCategory::parse("premium"), NumberCategory::Premium);
     assert_eq!(
-        NumberCategory::parse("Shared-Cost"),
+        "premium".parse::<NumberCategory>().unwrap(),
+        NumberCategory::Premium
+    );
+    assert_eq!(
+        "Shared-Cost".parse::<NumberCategory>().unwrap(),
         NumberCategory::SharedCost
     );
     assert_eq!(
-        NumberCategory::parse("KNOWN_FRAUD"),
+        "KNOWN_FRAUD".parse::<NumberCategory>().unwrap(),
         NumberCategory::KnownFraud
     );
     assert_eq!(
-        NumberCategory::parse(" irsf "),
+        " irsf ".parse::<NumberCategory>().unwrap(),
         NumberCategory::Other("irsf".into())
     );
     assert_eq!(NumberCategory::parse_known("irsf"), None);

@@ -1,7 +1,7 @@
 //! Dialled strings become the digits prefix lists are matched against; anything that is not a
 //! number is refused, whatever an attacker puts in it.
 
-use res_secast::fraud::{MAX_DIGITS, normalise_number, normalise_number_with};
+use res_secast::lookups::numbers::{MAX_DIGITS, normalise_number, normalise_number_with};
 
 fn norm(s: &str) -> Option<String> {
     normalise_number(s)

@@ -9,7 +9,7 @@ use geo_fixture::{
     FixtureOptions, FixtureRecord, FixtureSchema, TempDir, fixture_bytes, net, replace_file,
     write_fixture_db, write_fixture_db_with,
 };
-use res_secast::geo::{GeoDb, GeoError, GeoInfo, Residency};
+use res_secast::lookups::geo::{GeoDb, GeoError, GeoInfo, Residency};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()
@@ -360,8 +360,8 @@ fn corrupt_or_truncated_file_is_refused_as_invalid() {
 fn databases_are_shared_across_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<GeoDb>();
-    send_sync::<res_secast::geo::GeoSource>();
-    send_sync::<res_secast::geo::GeoPolicy>();
+    send_sync::<res_secast::lookups::geo::GeoSource>();
+    send_sync::<res_secast::lookups::geo::GeoPolicy>();
 
     let dir = TempDir::new("threads");
     let db = std::sync::Arc::new(GeoDb::open(&fixture(&dir, FixtureSchema::MaxMindCity)).unwrap());

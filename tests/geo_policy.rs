@@ -5,7 +5,9 @@ mod geo_fixture;
 use std::net::IpAddr;
 
 use geo_fixture::{FixtureRecord, FixtureSchema, TempDir, net, write_fixture_db};
-use res_secast::geo::{GeoAction, GeoDb, GeoInfo, GeoOutcomes, GeoPolicy, GeoVerdict, parse_rule};
+use res_secast::lookups::geo::{
+    GeoAction, GeoDb, GeoInfo, GeoOutcomes, GeoPolicy, GeoVerdict, parse_rule,
+};
 
 const PUBLIC: &str = "198.51.100.20";
 

@@ -1,7 +1,7 @@
 //! Geofence rule text: every form parses to the target it names, and every mistake is refused
 //! with a message that says what was expected.
 
-use res_secast::geo::{GeoAction, GeoRule, GeoTarget, parse_rule};
+use res_secast::lookups::geo::{GeoAction, GeoRule, GeoTarget, parse_rule};
 
 fn deny(text: &str) -> GeoRule {
     parse_rule(false, text, GeoAction::Ban).unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use geo_fixture::{FixtureRecord, FixtureSchema, TempDir, net, replace_file, write_fixture_db};
-use res_secast::geo::{GeoError, GeoSource, Residency};
+use res_secast::lookups::geo::{GeoError, GeoSource, Residency};
 
 fn ip(text: &str) -> IpAddr {
     text.parse().unwrap()

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use res_secast::histogram::Histogram;
+use res_secast::util::histogram::Histogram;
 
 #[test]
 fn quantiles_are_within_an_eighth_of_the_truth() {

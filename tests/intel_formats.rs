@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use ipnet::IpNet;
-use res_secast::intel::{Blocklist, ListFormat, ListHit, ListIssue, ListSpec, parse_format};
+use res_secast::lookups::intel::{Blocklist, ListFormat, ListHit, ListIssue, ListSpec};
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("secast-intel-{name}-{}", std::process::id()));
@@ -50,11 +50,17 @@ fn lines(issues: &[ListIssue]) -> Vec<usize> {
 
 #[test]
 fn format_names_are_read_in_any_case() {
-    assert_eq!(parse_format("plain"), Some(ListFormat::Plain));
-    assert_eq!(parse_format(" APIBAN "), Some(ListFormat::ApiBan));
-    assert_eq!(parse_format("VoIPBL"), Some(ListFormat::VoipBl));
-    assert_eq!(parse_format("csv"), None);
-    assert_eq!(parse_format(""), None);
+    assert_eq!("plain".parse::<ListFormat>().ok(), Some(ListFormat::Plain));
+    assert_eq!(
+        " APIBAN ".parse::<ListFormat>().ok(),
+        Some(ListFormat::ApiBan)
+    );
+    assert_eq!(
+        "VoIPBL".parse::<ListFormat>().ok(),
+        Some(ListFormat::VoipBl)
+    );
+    assert_eq!("csv".parse::<ListFormat>().ok(), None);
+    assert_eq!("".parse::<ListFormat>().ok(), None);
 }
 
 #[test]

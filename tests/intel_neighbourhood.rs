@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use res_secast::intel::{MAX_OFFENDERS_PER_PREFIX, Neighbourhood};
+use res_secast::engine::neighbourhood::{MAX_OFFENDERS_PER_PREFIX, Neighbourhood};
 
 const MIN: i64 = 60_000;
 const T0: i64 = 1_800_000_000_000;

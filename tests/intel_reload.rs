@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use res_secast::intel::{BlocklistSource, ListFormat, ListSpec};
+use res_secast::lookups::intel::{BlocklistSource, ListFormat, ListSpec};
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("secast-reload-{name}-{}", std::process::id()));

@@ -4,8 +4,8 @@
 use std::io::Write;
 
 use ipnet::IpNet;
-use res_secast::ban::{Ban, BanOrigin};
-use res_secast::ledger::{Ledger, Record};
+use res_secast::decision::{Ban, BanOrigin};
+use res_secast::enforce::ledger::{Ledger, Record};
 
 const T0: i64 = 1_800_000_000_000;
 const HOUR: i64 = 3_600_000;

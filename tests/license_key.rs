@@ -1,7 +1,7 @@
 //! Asterisk refuses a module whose key does not hash to the digest its loader expects.
 
 use md5::{Digest, Md5};
-use res_secast::license_key::ASTERISK_GPL_KEY;
+use res_secast::util::asterisk_license_key::ASTERISK_GPL_KEY;
 
 #[test]
 fn key_has_the_digest_asterisk_expects() {

@@ -1,6 +1,6 @@
 //! Attacker-controlled strings reach logs and the CLI only escaped and bounded.
 
-use res_secast::escape::{LOG_FIELD_MAX, for_log, untrusted};
+use res_secast::util::escape::{LOG_FIELD_MAX, for_log, untrusted};
 
 #[test]
 fn control_characters_and_quotes_are_escaped() {

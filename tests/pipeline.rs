@@ -4,11 +4,11 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use res_secast::admin::status_page::status_text;
 use res_secast::config::{Config, General};
-use res_secast::event::{Field, RawEvent};
-use res_secast::log::{Level, MemoryLog};
-use res_secast::pipeline::{Pipeline, Shared};
-use res_secast::status::status_text;
+use res_secast::intake::{Field, RawEvent};
+use res_secast::util::log::{Level, MemoryLog};
+use res_secast::worker::{Pipeline, Shared};
 
 fn event(kind: i64, src: &str, account: &str) -> RawEvent {
     let mut raw = RawEvent::new(kind);
@@ -36,7 +36,7 @@ fn drained(shared: &Shared) {
         std::thread::sleep(Duration::from_millis(1));
     }
     // The worker counts "taken" before it processes; give it the stats lock once more.
-    drop(shared.stats());
+    drop(shared.event_counters());
 }
 
 #[test]
@@ -54,7 +54,7 @@ fn counts_events_by_type_service_and_source() {
     }
     drop(ingress);
     let shared = pipeline.join();
-    let stats = shared.stats();
+    let stats = shared.event_counters();
     assert_eq!(stats.processed, 200);
     assert_eq!(stats.by_kind[11], 50);
     assert_eq!(stats.by_kind[13], 100);
@@ -96,7 +96,7 @@ fn full_queue_drops_and_counts_instead_of_blocking() {
     let (pipeline, ingress) = Pipeline::start(cfg, log).unwrap();
     let shared = pipeline.shared.clone();
     // Holding the stats lock stalls the worker on its first event, as a slow engine would.
-    let stall = shared.stats();
+    let stall = shared.event_counters();
     let t = Instant::now();
     let accepted = (0..1000)
         .filter(|_| ingress.submit(event(11, "127.0.0.5", "1001"), Instant::now()))
@@ -113,7 +113,7 @@ fn full_queue_drops_and_counts_instead_of_blocking() {
     drained(&shared);
     drop(ingress);
     let shared = pipeline.join();
-    assert_eq!(shared.stats().processed, accepted as u64);
+    assert_eq!(shared.event_counters().processed, accepted as u64);
     assert!(status_text(&shared).contains(&format!("Events dropped: {dropped}")));
 }
 
@@ -128,8 +128,8 @@ fn malformed_events_are_counted_and_logged_at_debug() {
     ingress.submit(event(11, "127.0.0.5", "1001"), Instant::now());
     drop(ingress);
     let shared = pipeline.join();
-    assert_eq!(shared.stats().malformed, 2);
-    assert_eq!(shared.stats().processed, 1);
+    assert_eq!(shared.event_counters().malformed, 2);
+    assert_eq!(shared.event_counters().processed, 1);
     let lines = worker_lines(&log);
     assert_eq!(lines.len(), 2);
     assert!(lines.iter().all(|(l, _)| *l == Level::Debug));
@@ -176,7 +176,7 @@ fn sources_beyond_the_limit_are_counted_as_untracked() {
     }
     drop(ingress);
     let shared = pipeline.join();
-    let stats = shared.stats();
+    let stats = shared.event_counters();
     assert_eq!(stats.tracked_sources(), 100);
     assert_eq!(stats.untracked_source_events, 50);
     assert_eq!(stats.by_kind[11], 150);

@@ -1,13 +1,14 @@
-//! Everything that talks to Asterisk. Thin: it copies data in and out and calls the engine.
+//! Everything that talks to Asterisk (feature `asterisk`).
+//!
+//! - [`ffi`]: the only code that calls Asterisk's C API (`sys`) or is called by it;
+//! - [`runtime`]: what exists while the module is loaded, built and torn down in order;
+//! - [`state`]: the running module's shared state for the CLI and dialplan functions;
+//! - [`notifier`]: bans, unbans and alerts told to the admin (log, AMI);
+//! - [`config_load`]: `secast.conf` as Asterisk parsed it, into a configuration.
 
-mod cell;
-mod cli;
-mod config_file;
-mod functions;
-mod guard;
-pub(crate) mod logger;
-mod module;
+mod config_load;
+#[allow(unsafe_code)]
+mod ffi;
 mod notifier;
 mod runtime;
-mod security_topic;
-mod sys;
+mod state;

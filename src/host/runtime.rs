@@ -3,21 +3,23 @@
 //! The image is never unmapped (see build.rs), so `load` can run again on the same statics
 //! after an `unload`: everything here is created in [`start`] and fully removed in [`stop`].
 
-use std::ffi::CStr;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Mutex;
 
-use super::config_file;
-use super::logger::{AsteriskLog, host_log};
+use super::config_load;
+use super::ffi::log::{AsteriskLog, host_log};
+use super::ffi::security_topic::Subscription;
+use super::ffi::{ModuleHandle, cli, functions, paths};
 use super::notifier::AsteriskNotifier;
-use super::security_topic::Subscription;
-use super::{cli, functions, sys};
-use crate::config::Config;
-use crate::enforcer::{Enforcer, EnforcerSetup, Opener, Order};
-use crate::firewall::{self, FirewallSettings};
-use crate::ledger::Ledger;
-use crate::log::Level;
-use crate::pipeline::{Pipeline, Services, Shared, wall_clock_ms};
+use super::state;
+use crate::config::{Config, FirewallBackend};
+use crate::enforce::ledger::Ledger;
+use crate::enforce::{Enforcer, EnforcerSetup, Order, firewall};
+use crate::util::lock::LockExt;
+use crate::util::log::Level;
+use crate::util::time::wall_clock_ms;
+use crate::worker::{Pipeline, Services};
+use std::sync::Arc;
 
 struct Runtime {
     subscription: Subscription,
@@ -26,63 +28,25 @@ struct Runtime {
 }
 
 static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
-/// The query side's view (CLI, functions): read-locked for an Arc clone, nothing more.
-static SHARED: RwLock<Option<Arc<Shared>>> = RwLock::new(None);
-
-/// Runs `f` on the running module's shared state; None when not running.
-pub fn with_shared<R>(f: impl FnOnce(&Shared) -> R) -> Option<R> {
-    let shared = SHARED.read().unwrap_or_else(|p| p.into_inner()).clone()?;
-    Some(f(&shared))
-}
-
-fn set_shared(value: Option<Arc<Shared>>) {
-    *SHARED.write().unwrap_or_else(|p| p.into_inner()) = value;
-}
 
 /// `<astvarlibdir>/secast` unless the config names a directory.
 fn ledger_dir(config: &Config) -> PathBuf {
     if !config.ledger.directory.is_empty() {
         return PathBuf::from(&config.ledger.directory);
     }
-    // SAFETY: set by Asterisk at start-up before modules load, never freed.
-    let var = unsafe { sys::ast_config_AST_VAR_DIR };
-    let base = if var.is_null() {
-        "/var/lib/asterisk".to_owned()
-    } else {
-        // SAFETY: a NUL-terminated path owned by Asterisk.
-        unsafe { CStr::from_ptr(var) }
-            .to_string_lossy()
-            .into_owned()
-    };
-    PathBuf::from(base).join("secast")
-}
-
-fn firewall_opener(config: &Config) -> Option<Opener> {
-    if config.firewall.backend == "none" {
-        host_log!(
-            Level::Notice,
-            "firewall backend 'none': bans are decided and recorded, not enforced"
-        );
-        return None;
-    }
-    let backend = config.firewall.backend.clone();
-    let settings = FirewallSettings {
-        table: config.firewall.table.clone(),
-        ..FirewallSettings::default()
-    };
-    Some(Box::new(move || firewall::open(&backend, &settings)))
+    paths::var_lib_dir().join("secast")
 }
 
 /// Brings the module up: config, ledger, enforcer, engine worker, security subscription, CLI.
-pub fn start(module: *mut sys::ast_module) -> Result<(), String> {
-    let mut slot = RUNTIME.lock().unwrap_or_else(|p| p.into_inner());
+pub fn start(module: ModuleHandle) -> Result<(), String> {
+    let mut slot = RUNTIME.locked();
     if let Some(stale) = slot.take() {
         // Asterisk called load twice without unload in between; start clean.
         host_log!(Level::Warning, "load called while running; restarting");
         teardown(stale);
     }
     let defaults = Config::default();
-    let config = config_file::load(&defaults).unwrap_or(defaults);
+    let config = config_load::load(&defaults).unwrap_or(defaults);
     let now = wall_clock_ms();
     let history_ms = config.escalation.history.as_millis() as i64;
     let dir = ledger_dir(&config);
@@ -114,8 +78,14 @@ pub fn start(module: *mut sys::ast_module) -> Result<(), String> {
     };
 
     let log = Arc::new(AsteriskLog);
+    if config.firewall.backend == FirewallBackend::Off {
+        host_log!(
+            Level::Notice,
+            "firewall backend 'none': bans are decided and recorded, not enforced"
+        );
+    }
     let enforcer = Enforcer::start(EnforcerSetup {
-        opener: firewall_opener(&config),
+        opener: firewall::opener(&config.firewall),
         ledger,
         notifier: Arc::new(AsteriskNotifier),
         log: log.clone(),
@@ -128,7 +98,7 @@ pub fn start(module: *mut sys::ast_module) -> Result<(), String> {
         .send(Order::Restore(restored.active.clone()));
 
     let services = Services {
-        host_addresses: crate::hostaddr::host_addresses(),
+        host_addresses: crate::os::interfaces::host_addresses(),
         restored_bans: restored.active,
         restored_offences: restored.offences,
         enforcer: Some(enforcer.sender()),
@@ -151,7 +121,7 @@ pub fn start(module: *mut sys::ast_module) -> Result<(), String> {
             return Err("cannot subscribe to Asterisk's security topic".to_owned());
         }
     };
-    set_shared(Some(pipeline.shared.clone()));
+    state::set(Some(pipeline.shared.clone()));
     if !cli::register(module) {
         host_log!(
             Level::Warning,
@@ -175,7 +145,7 @@ pub fn start(module: *mut sys::ast_module) -> Result<(), String> {
 /// Tears down in the order Asterisk requires: stop events first, then the CLI, then our
 /// threads. Runs under Asterisk's module-list lock.
 pub fn stop() {
-    let taken = RUNTIME.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let taken = RUNTIME.locked().take();
     if let Some(rt) = taken {
         teardown(rt);
     }
@@ -185,7 +155,7 @@ fn teardown(rt: Runtime) {
     rt.subscription.close();
     functions::unregister();
     cli::unregister();
-    set_shared(None);
+    state::set(None);
     // The engine finishes its queue and hands its last decisions to the enforcer, which
     // writes them to the ledger before it stops: nothing decided is lost on unload.
     rt.pipeline.join();
@@ -194,10 +164,10 @@ fn teardown(rt: Runtime) {
 
 /// Re-reads secast.conf and swaps the configuration in one step.
 pub fn reload() -> bool {
-    let Some(current) = with_shared(|s| s.config()) else {
+    let Some(current) = state::with_shared(|s| s.config()) else {
         return false;
     };
-    match config_file::load(&current) {
+    match config_load::load(&current) {
         Some(cfg) => {
             if cfg.general.queue_size != current.general.queue_size
                 || cfg.firewall != current.firewall
@@ -208,7 +178,7 @@ pub fn reload() -> bool {
                     "queue, firewall and ledger settings change at the next module load"
                 );
             }
-            with_shared(|s| s.reconfigure(cfg));
+            state::with_shared(|s| s.reconfigure(cfg));
             host_log!(Level::Verbose, "res_secast configuration reloaded");
             true
         }

@@ -1,0 +1,20 @@
+//! What the admin sees and types: the `secast …` CLI commands and the `SECAST_*` dialplan
+//! functions (their tables, argument parsing and answers), and the text of every report. Pure
+//! Rust, unit-tested; `host` registers these tables with Asterisk and moves strings in and out.
+
+pub mod account_list;
+pub mod ask;
+pub mod ban_list;
+mod ban_time;
+pub mod cli_args;
+pub mod cli_commands;
+pub mod dialplan_functions;
+pub mod function_args;
+pub mod geo_page;
+pub mod ip_page;
+pub mod number_page;
+pub mod status_page;
+pub mod version;
+
+/// What every command answers while the module is loaded but not running.
+pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

@@ -1,0 +1,15 @@
+//! The words every stage speaks: what the engine decided ([`Action`], [`Ban`], [`Alert`]), what
+//! an admin asked for ([`Command`]) and how the answer comes back ([`Ack`]), and the rules by
+//! name ([`RuleId`]). A leaf: it depends on nothing else in the crate but `util`.
+
+mod action;
+mod alert;
+mod ban;
+mod command;
+mod rule_id;
+
+pub use action::{Action, UnbanReason};
+pub use alert::Alert;
+pub use ban::{Ban, BanOrigin};
+pub use command::{Ack, Command};
+pub use rule_id::RuleId;

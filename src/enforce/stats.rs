@@ -1,0 +1,19 @@
+//! What the enforcer reports for `secast show status`.
+
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
+
+use crate::util::histogram::Histogram;
+
+#[derive(Default)]
+pub struct EnforcerStats {
+    pub bans_applied: AtomicU64,
+    pub firewall_errors: AtomicU64,
+    pub ledger_errors: AtomicU64,
+    pub pending_ops: AtomicU64,
+    pub repairs: AtomicU64,
+    /// From the engine's decision to the firewall call returning.
+    pub decision_to_kernel: Histogram,
+    pub last_error: Mutex<Option<String>>,
+    pub backend: Mutex<String>,
+}

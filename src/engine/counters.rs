@@ -1,0 +1,11 @@
+//! What the engine has decided so far, for `secast show status`.
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct EngineCounters {
+    pub bans: u64,
+    pub alerts: u64,
+    /// Bans a rule wanted but the whitelist refused.
+    pub spared: u64,
+    pub events_from_banned: u64,
+    pub evicted_ips: u64,
+}

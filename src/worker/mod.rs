@@ -1,0 +1,139 @@
+//! The engine worker: the thread that owns the engine, the queue that feeds it, and the state
+//! it shares with the query side.
+//!
+//! - [`Ingress`]: Asterisk's threads hand events over here, never waiting;
+//! - [`Shared`]: what the CLI and dialplan functions read;
+//! - the loop below: events, admin commands and the clock, one at a time, each guarded so that
+//!   one bad item cannot stop the engine.
+
+mod commands;
+mod envelope;
+mod event_counters;
+mod events;
+mod ingress;
+mod ingress_counters;
+mod lookup_sources;
+mod services;
+mod shared;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+
+pub use envelope::Envelope;
+pub use event_counters::{EventCounters, MAX_ACCOUNTS_PER_SOURCE, SourceCounts};
+pub use ingress::Ingress;
+pub use ingress_counters::IngressCounters;
+pub use lookup_sources::LookupSources;
+pub use services::Services;
+pub use shared::Shared;
+
+use crate::config::Config;
+use crate::enforce::Order;
+use crate::engine::Engine;
+use crate::util::log::{Level, LogSink};
+
+/// The running worker. Close every [`Ingress`] first, then [`Pipeline::join`].
+pub struct Pipeline {
+    pub shared: Arc<Shared>,
+    worker: JoinHandle<()>,
+}
+
+impl Pipeline {
+    pub fn start(config: Config, log: Arc<dyn LogSink>) -> std::io::Result<(Pipeline, Ingress)> {
+        Self::start_with(config, log, Services::default())
+    }
+
+    pub fn start_with(
+        config: Config,
+        log: Arc<dyn LogSink>,
+        services: Services,
+    ) -> std::io::Result<(Pipeline, Ingress)> {
+        let capacity = config.general.queue_size;
+        let (tx, rx) = unbounded();
+        let config = Arc::new(config);
+        let now = (services.clock)();
+        let mut engine = Engine::new(config.clone(), services.host_addresses);
+        engine.restore(services.restored_bans, services.restored_offences, now);
+        let mut sources = LookupSources::open(&config, log.as_ref());
+        let lookups = Arc::new(sources.snapshot());
+        engine.set_lookups(lookups.clone());
+        let shared = Arc::new(Shared {
+            config: RwLock::new(config),
+            event_counters: Mutex::new(EventCounters::default()),
+            engine: Mutex::new(engine),
+            sources: Mutex::new(sources),
+            lookups: RwLock::new(lookups),
+            log: log.clone(),
+            commands: tx.clone(),
+            clock: services.clock,
+            enforcement: services.enforcer_stats,
+            ingress: IngressCounters::default(),
+            queue_capacity: capacity,
+            started: Instant::now(),
+            started_wall: SystemTime::now(),
+        });
+        let worker_shared = shared.clone();
+        let orders = services.enforcer;
+        let worker = std::thread::Builder::new()
+            .name("secast-engine".into())
+            .spawn(move || run(rx, &worker_shared, orders, log.as_ref()))?;
+        let ingress = Ingress {
+            tx,
+            shared: shared.clone(),
+        };
+        Ok((Pipeline { shared, worker }, ingress))
+    }
+
+    /// Stops the worker after it has finished what is queued, and waits for it.
+    pub fn join(self) -> Arc<Shared> {
+        let _ = self.shared.commands.send(Envelope::Shutdown);
+        let _ = self.worker.join();
+        self.shared
+    }
+}
+
+/// How often the engine looks at the clock when no events come (ban expiry, eviction).
+const TICK: Duration = Duration::from_millis(500);
+
+fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, log: &dyn LogSink) {
+    let mut last_tick = Instant::now();
+    let mut last_refresh = Instant::now();
+    loop {
+        let envelope = match rx.recv_timeout(TICK) {
+            Ok(Envelope::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
+            Ok(e) => Some(e),
+            Err(RecvTimeoutError::Timeout) => None,
+        };
+        // One bad event must not stop the engine: a panic here is logged and the loop goes on.
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            match envelope {
+                Some(Envelope::Event { raw, received }) => {
+                    shared.ingress.taken.fetch_add(1, Ordering::Relaxed);
+                    events::process(raw, received, shared, orders.as_ref(), log);
+                }
+                Some(Envelope::Command(cmd)) => commands::run(cmd, shared, orders.as_ref()),
+                Some(Envelope::Shutdown) | None => {}
+            }
+            if last_tick.elapsed() >= TICK {
+                last_tick = Instant::now();
+                let actions = shared.engine().tick(shared.now());
+                commands::dispatch(actions, None, orders.as_ref());
+                if last_refresh.elapsed() >= shared.config().intel.check_interval {
+                    last_refresh = Instant::now();
+                    shared.refresh_lookups();
+                }
+            }
+        }));
+        if outcome.is_err() {
+            log.log(
+                Level::Error,
+                "engine worker: processing panicked; item skipped",
+            );
+        }
+    }
+}
