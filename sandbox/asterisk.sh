@@ -14,6 +14,9 @@
 #   asterisk.sh status NAME           exit 0 if running, 1 if not
 #
 # Env: SECAST_CHROOT (chroot dir), SECAST_CONF_OVERRIDE (a secast.conf to use),
+#      SECAST_SANDBOX_TAG (added to the netns name, secast-TAG-NAME, so that several
+#      checkouts can run sandboxes with the same instance names at once, each with its own
+#      SECAST_CHROOT),
 #      SECAST_BOOT_TIMEOUT (seconds `up` waits for full boot, default 60),
 #      SECAST_STOP_TIMEOUT (seconds `down` waits before SIGKILL, default 20),
 #      SECAST_CLI_TIMEOUT (seconds a CLI command may take, default 30; 124 after),
@@ -44,7 +47,7 @@ set_instance() {
     # Used in paths, a netns name and sed: keep it boring.
     [[ "$NAME" =~ ^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$ ]] \
         || die "bad instance name '$NAME' (letters, digits, _ and -, max 31)"
-    NS="secast-$NAME"
+    NS="secast-${SECAST_SANDBOX_TAG:+$SECAST_SANDBOX_TAG-}$NAME"
     DIR_IN="/srv/secast/$NAME"          # as Asterisk sees it (inside the chroot)
     DIR="$CHROOT$DIR_IN"                # as the host sees it
     CONF_IN="$DIR_IN/etc/asterisk.conf"

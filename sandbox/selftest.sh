@@ -74,7 +74,7 @@ check "ami wrong secret: InvalidPassword (Service AMI)" 2 \
         | grep -cF 'RemoteAddress="IPV4/TCP/127.0.0.14/' || true)"
 
 # A silent (firewalled) server must not hang an attack.
-ip netns exec "secast-$NAME" nft -f - <<'EOF'
+ip netns exec "$("$HERE/asterisk.sh" netns "$NAME")" nft -f - <<'EOF'
 table inet selftest {
     chain input {
         type filter hook input priority 0;
@@ -91,7 +91,7 @@ check "silent server: calls failed" 3 "$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' 
 "$HERE/asterisk.sh" down "$NAME" --purge
 trap - EXIT
 check "asterisk process gone" no "$([[ -d /proc/$PID ]] && echo yes || echo no)"
-check "netns gone" no "$(ip netns list | grep -qw "secast-$NAME" && echo yes || echo no)"
+check "netns gone" no "$(ip netns list | grep -qw "$("$HERE/asterisk.sh" netns "$NAME")" && echo yes || echo no)"
 check "no mounts under the chroot" 0 \
     "$(findmnt -rn -o TARGET | grep -c "^${SECAST_CHROOT:-/var/cache/res_secast/sid-chroot}/" || true)"
 

@@ -30,7 +30,8 @@ database = /srv/secast-fixtures/demo/geo.mmdb
 deny = country:AU
 CONF
 
-step "Starting Asterisk 22 (Debian sid) in network namespace secast-$name with res_secast"
+netns=$("$sandbox/asterisk.sh" netns "$name")
+step "Starting Asterisk 22 (Debian sid) in network namespace $netns with res_secast"
 SECAST_CONF_OVERRIDE=$conf "$sandbox/asterisk.sh" up "$name" "$module"
 "$sandbox/asterisk.sh" cli "$name" 'core show version'
 "$sandbox/asterisk.sh" cli "$name" 'module show like res_secast'
@@ -62,5 +63,5 @@ step "Why: secast show ip 127.0.0.5"
 step "Where: secast show ip 203.0.113.5"
 "$sandbox/asterisk.sh" cli "$name" 'secast show ip 203.0.113.5'
 step "In the kernel: nft list table inet secast (inside the sandbox's namespace)"
-ip netns exec "secast-$name" nft list table inet secast
+ip netns exec "$netns" nft list table inet secast
 step "Done; stopping the sandbox"

@@ -1,6 +1,7 @@
 //! The `secast …` CLI commands: their words, help, how many arguments they take, and what they
-//! answer. The host layer registers this table with Asterisk and passes each call's words
-//! here; nothing in this file touches Asterisk, so every command is testable.
+//! answer. The host layer registers [`commands`] with Asterisk and passes each call's words
+//! here; nothing in this file touches Asterisk, so every command is testable. A capability
+//! with commands of its own keeps them in its own table and adds it to [`commands`].
 
 use std::ffi::CStr;
 
@@ -29,12 +30,23 @@ pub struct CliCommand {
     pub extra: (usize, usize),
     /// The text for the extra words, or None for "show the usage". `None` for `shared`
     /// means the module is loaded but not running.
-    run: fn(&[String], Option<&Shared>) -> Option<String>,
+    pub run: fn(&[String], Option<&Shared>) -> Option<String>,
     /// Completion candidates for the word at `pos` (0-based over the whole line).
-    complete: Option<fn(&Shared, usize) -> Vec<String>>,
+    pub complete: Option<fn(&Shared, usize) -> Vec<String>>,
 }
 
-pub const COMMANDS: [CliCommand; 9] = [
+/// How many commands the host can register (its entry table is a fixed-size static).
+pub const MAX_COMMANDS: usize = 64;
+
+/// Every command, in the order `help secast` lists them.
+pub fn commands() -> &'static [&'static CliCommand] {
+    static ALL: std::sync::LazyLock<Vec<&'static CliCommand>> =
+        std::sync::LazyLock::new(|| CORE_COMMANDS.iter().collect());
+    &ALL
+}
+
+/// Status, reports, and manual bans.
+const CORE_COMMANDS: [CliCommand; 9] = [
     CliCommand {
         words: c"secast show status",
         summary: c"Show res_secast event counters, queue and latency",
@@ -208,7 +220,7 @@ mod tests {
     }
 
     fn command(words: &str) -> &'static CliCommand {
-        COMMANDS
+        commands()
             .iter()
             .find(|c| c.words.to_str() == Ok(words))
             .expect("command exists")
@@ -251,8 +263,15 @@ mod tests {
     }
 
     #[test]
+    fn every_command_fits_the_host_table() {
+        assert!(commands().len() <= MAX_COMMANDS);
+    }
+
+    #[test]
     fn every_command_starts_with_secast_and_documents_its_usage() {
-        for c in &COMMANDS {
+        let mut seen = std::collections::HashSet::new();
+        for c in commands() {
+            assert!(seen.insert(c.words), "registered twice: {:?}", c.words);
             let words = c.words.to_str().unwrap();
             assert!(words.starts_with("secast "), "{words}");
             assert!(

@@ -16,10 +16,22 @@ pub struct DialplanFunction {
     pub syntax: &'static CStr,
     pub description: &'static CStr,
     /// The value for the arguments, or what is wrong with them (logged as a warning).
-    value: fn(&[String], &Shared) -> Result<String, String>,
+    pub value: fn(&[String], &Shared) -> Result<String, String>,
 }
 
-pub const FUNCTIONS: [DialplanFunction; 2] = [
+/// How many functions the host can register (its entry table is a fixed-size static).
+pub const MAX_FUNCTIONS: usize = 32;
+
+/// Every function. A capability with functions of its own keeps them in its own table and
+/// adds it here.
+pub fn functions() -> &'static [&'static DialplanFunction] {
+    static ALL: std::sync::LazyLock<Vec<&'static DialplanFunction>> =
+        std::sync::LazyLock::new(|| LOOKUP_FUNCTIONS.iter().collect());
+    &ALL
+}
+
+/// Where an address is and how risky it is.
+const LOOKUP_FUNCTIONS: [DialplanFunction; 2] = [
     DialplanFunction {
         name: c"SECAST_GEO",
         synopsis: c"Where res_secast's GeoIP database places an address",
@@ -78,4 +90,32 @@ fn geo(args: &[String], shared: &Shared) -> Result<String, String> {
 fn risk(args: &[String], shared: &Shared) -> Result<String, String> {
     let ip = function_args::address(args)?;
     Ok(shared.engine().risk_of(ip, shared.now()).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_function_fits_the_host_table_once() {
+        let all = functions();
+        assert!(all.len() <= MAX_FUNCTIONS);
+        let names: std::collections::HashSet<_> = all.iter().map(|f| f.name).collect();
+        assert_eq!(names.len(), all.len(), "a function is registered twice");
+        for f in all {
+            assert!(f.name.to_str().unwrap().starts_with("SECAST_"));
+            assert!(!f.synopsis.is_empty() && !f.syntax.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_function_without_parentheses_says_what_it_needs() {
+        let f = functions()[0];
+        let err = f.read(None, None).unwrap_err();
+        assert!(err.contains(f.syntax.to_str().unwrap()), "{err}");
+        assert_eq!(
+            f.read(Some("203.0.113.5"), None).unwrap_err(),
+            "res_secast is not running"
+        );
+    }
 }

@@ -251,10 +251,15 @@ while True:
         std::fs::read_to_string(self.fact("seclog")).unwrap_or_default()
     }
 
+    /// The instance's network namespace (`asterisk.sh netns`).
+    pub fn netns(&self) -> String {
+        self.fact("netns")
+    }
+
     /// Runs a command inside the instance's network namespace.
     pub fn in_netns(&self, program: &str, args: &[&str]) -> Output {
         run(Command::new("ip")
-            .args(["netns", "exec", &format!("secast-{}", self.name), program])
+            .args(["netns", "exec", &self.netns(), program])
             .args(args))
     }
 

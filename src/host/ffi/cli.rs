@@ -1,5 +1,5 @@
 //! The `secast …` CLI commands as Asterisk sees them: one entry per command of
-//! [`crate::admin::cli_commands::COMMANDS`], one guarded dispatcher. Only strings move here; the
+//! [`crate::admin::cli_commands::commands`], one guarded dispatcher. Only strings move here; the
 //! commands themselves live in `admin`.
 
 use std::ffi::{CStr, CString, c_char, c_int};
@@ -8,14 +8,16 @@ use super::entry::asterisk_entry;
 use super::module_handle::ModuleHandle;
 use super::owned_static::AsteriskOwned;
 use super::sys;
-use crate::admin::cli_commands::{COMMANDS, CliCommand, Reply};
+use crate::admin::cli_commands::{CliCommand, Reply, commands};
 use crate::host::state;
 
-const N: usize = COMMANDS.len();
+/// Room for every command: the entries are a static Asterisk writes into, so their number is
+/// fixed at build time; a test in admin checks that the commands fit.
+pub const MAX_COMMANDS: usize = crate::admin::cli_commands::MAX_COMMANDS;
 
 // SAFETY: all-zero is a valid ast_cli_entry (null pointers, no handler), and it is what
 // Asterisk expects before registration.
-static ENTRIES: AsteriskOwned<[sys::ast_cli_entry; N]> =
+static ENTRIES: AsteriskOwned<[sys::ast_cli_entry; MAX_COMMANDS]> =
     AsteriskOwned::new(unsafe { std::mem::zeroed() });
 
 // Asterisk's CLI_SHOWUSAGE and CLI_FAILURE are the pointer values 1 and 2, not strings.
@@ -27,24 +29,28 @@ const CLI_FAILURE: *mut c_char = 2 as *mut c_char;
 /// reused (it is never unmapped), and Asterisk left its bookkeeping in them.
 pub fn register(module: ModuleHandle) -> bool {
     let entries = ENTRIES.get();
+    let all = commands();
+    let n = all.len().min(MAX_COMMANDS);
     // SAFETY: not registered at this point (load runs under the loader lock, after any
     // unregister), so nobody else reads the entries while we rewrite them.
     unsafe {
-        for (i, cmd) in COMMANDS.iter().enumerate() {
+        for (i, cmd) in all.iter().take(n).enumerate() {
             let mut e: sys::ast_cli_entry = std::mem::zeroed();
             e.summary = cmd.summary.as_ptr();
             e.handler = Some(dispatch);
             (*entries)[i] = e;
         }
-        sys::__ast_cli_register_multiple(entries.cast(), N as c_int, module.0) == 0
+        sys::__ast_cli_register_multiple(entries.cast(), n as c_int, module.0) == 0
+            && n == all.len()
     }
 }
 
 pub fn unregister() {
+    let n = commands().len().min(MAX_COMMANDS);
     // SAFETY: the entries were registered by register(); Asterisk tolerates unregistering
     // entries it does not know.
     unsafe {
-        sys::ast_cli_unregister_multiple(ENTRIES.get().cast(), N as c_int);
+        sys::ast_cli_unregister_multiple(ENTRIES.get().cast(), n as c_int);
     }
 }
 
@@ -54,7 +60,7 @@ asterisk_entry! {
     {
         let base = ENTRIES.get() as usize;
         let index = (e as usize).wrapping_sub(base) / size_of::<sys::ast_cli_entry>();
-        let Some(command) = COMMANDS.get(index) else {
+        let Some(command) = commands().get(index) else {
             return CLI_FAILURE;
         };
         match cmd {

@@ -1,5 +1,5 @@
 //! The `SECAST_*` dialplan functions as Asterisk sees them: one registration per entry of
-//! [`crate::admin::dialplan_functions::FUNCTIONS`], one guarded read callback.
+//! [`crate::admin::dialplan_functions::functions`], one guarded read callback.
 
 use std::ffi::{CStr, c_char, c_int};
 
@@ -8,22 +8,21 @@ use super::log::host_log;
 use super::module_handle::ModuleHandle;
 use super::owned_static::AsteriskOwned;
 use super::sys;
-use crate::admin::dialplan_functions::FUNCTIONS;
+use crate::admin::dialplan_functions::{MAX_FUNCTIONS, functions};
 use crate::host::state;
 use crate::util::log::Level;
 
-const N: usize = FUNCTIONS.len();
-
 // SAFETY: all-zero is a valid ast_custom_function before registration.
-static ENTRIES: AsteriskOwned<[sys::ast_custom_function; N]> =
+static ENTRIES: AsteriskOwned<[sys::ast_custom_function; MAX_FUNCTIONS]> =
     AsteriskOwned::new(unsafe { std::mem::zeroed() });
 
 /// Registers every function; the entries are rebuilt first because the same image serves
 /// every load (Asterisk left its list pointers in them).
 pub fn register(module: ModuleHandle) -> bool {
     let entries = ENTRIES.get();
-    let mut ok = true;
-    for (i, f) in FUNCTIONS.iter().enumerate() {
+    let all = functions();
+    let mut ok = all.len() <= MAX_FUNCTIONS;
+    for (i, f) in all.iter().take(MAX_FUNCTIONS).enumerate() {
         // SAFETY: not registered now (load runs under the loader lock after any unregister);
         // the strings are static, and a non-empty synopsis keeps Asterisk from filling the
         // string fields from XML documentation it does not have for us.
@@ -43,7 +42,7 @@ pub fn register(module: ModuleHandle) -> bool {
 
 pub fn unregister() {
     let entries = ENTRIES.get();
-    for i in 0..N {
+    for i in 0..functions().len().min(MAX_FUNCTIONS) {
         // SAFETY: unregistering an entry Asterisk does not know is a harmless -1.
         unsafe {
             sys::ast_custom_function_unregister(&raw mut (*entries)[i]);
@@ -85,7 +84,7 @@ asterisk_entry! {
         }
         // SAFETY: Asterisk passes the function's name, NUL-terminated, valid for the call.
         let name = unsafe { CStr::from_ptr(function) };
-        let Some(f) = FUNCTIONS.iter().find(|f| f.name == name) else {
+        let Some(f) = functions().iter().find(|f| f.name == name) else {
             return -1;
         };
         // SAFETY: data, when set, is the NUL-terminated text inside the parentheses.
