@@ -275,7 +275,7 @@ sys.stdin.readline()
 print(options(2), flush=True)
 "#;
     let mut child = Command::new("ip")
-        .args(["netns", "exec", "secast-e2e-flow", "python3", "-c", client])
+        .args(["netns", "exec", &ast.netns(), "python3", "-c", client])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
