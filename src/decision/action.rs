@@ -1,13 +1,23 @@
-//! What the engine asks the enforcer to do.
+//! What the engine (and the call guard, and the audit) ask the enforcer to do.
 
 use super::alert::Alert;
+use super::audit::AuditSummary;
 use super::ban::Ban;
+use super::fraud::FraudAlert;
 
+/// What the enforcer is asked to carry out and tell.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Ban(Ban),
-    Unban { ban: Ban, why: UnbanReason },
+    Unban {
+        ban: Ban,
+        why: UnbanReason,
+    },
     Alert(Alert),
+    /// A call counter reached a level (the call guard).
+    Fraud(FraudAlert),
+    /// A configuration audit finished.
+    Audit(AuditSummary),
 }
 
 /// Why a ban ended before or at its time.

@@ -1,15 +1,20 @@
-//! The words every stage speaks: what the engine decided ([`Action`], [`Ban`], [`Alert`]), what
+//! The words every stage speaks: what was decided ([`Action`], [`Ban`], [`Alert`],
+//! [`FraudAlert`], [`AuditSummary`]), what
 //! an admin asked for ([`Command`]) and how the answer comes back ([`Ack`]), and the rules by
 //! name ([`RuleId`]). A leaf: it depends on nothing else in the crate but `util`.
 
 mod action;
 mod alert;
+mod audit;
 mod ban;
 mod command;
+mod fraud;
 mod rule_id;
 
 pub use action::{Action, UnbanReason};
 pub use alert::Alert;
+pub use audit::{AuditSummary, Severity};
 pub use ban::{Ban, BanOrigin};
 pub use command::{Ack, Command};
+pub use fraud::{FraudAlert, FraudLevel};
 pub use rule_id::RuleId;

@@ -169,7 +169,7 @@ impl Worker {
                                 });
                                 summary.push(format!("unbanned {}", ban.net));
                             }
-                            Action::Alert(_) => {}
+                            Action::Alert(_) | Action::Fraud(_) | Action::Audit(_) => {}
                         }
                         told.push(a);
                     }
@@ -209,6 +209,8 @@ impl Worker {
                 Action::Ban(b) => self.setup.notifier.banned(b),
                 Action::Unban { ban, why } => self.setup.notifier.unbanned(ban, *why),
                 Action::Alert(al) => self.setup.notifier.alert(al),
+                Action::Fraud(f) => self.setup.notifier.fraud(f),
+                Action::Audit(a) => self.setup.notifier.audit(a),
             }
         }
         stop

@@ -10,6 +10,6 @@ mod order;
 mod stats;
 
 pub use enforcer::{Enforcer, EnforcerSetup};
-pub use notifier::{NoNotifier, Notifier};
+pub use notifier::{Fanout, NoNotifier, Notifier};
 pub use order::Order;
 pub use stats::EnforcerStats;

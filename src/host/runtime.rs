@@ -14,7 +14,7 @@ use super::notifier::AsteriskNotifier;
 use super::state;
 use crate::config::{Config, FirewallBackend};
 use crate::enforce::ledger::Ledger;
-use crate::enforce::{Enforcer, EnforcerSetup, Order, firewall};
+use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
 use crate::util::lock::LockExt;
 use crate::util::log::Level;
 use crate::util::time::wall_clock_ms;
@@ -87,7 +87,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     let enforcer = Enforcer::start(EnforcerSetup {
         opener: firewall::opener(&config.firewall),
         ledger,
-        notifier: Arc::new(AsteriskNotifier),
+        notifier: Arc::new(Fanout(vec![Arc::new(AsteriskNotifier)])),
         log: log.clone(),
         check_interval: config.firewall.check_interval,
         clock: wall_clock_ms,
