@@ -45,7 +45,7 @@ step "Attack 3: 30 INVITEs from 127.0.0.7 that never answer the challenge (chall
 step "Attack 4: 3 AMI logins with a wrong secret (from 127.0.0.1, which Asterisk listens on: counted, never banned)"
 "$sandbox/ami-login.sh" "$name" secast-test wrong-secret 3 >/dev/null || true
 step "Attack 5: REGISTERs with the right password from 203.0.113.5, a country the geo policy denies"
-SECAST_ATTACK_PASSWORD=Sandbox-1001-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
+SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
 
 # The engine works asynchronously; give it a moment (bounded) to drain its queue.
 for _ in $(seq 1 50); do

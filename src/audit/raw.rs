@@ -130,10 +130,18 @@ impl RawSection {
             };
             keys.insert(v.key.to_ascii_lowercase(), (file.to_owned(), v.line));
         }
+        let last_file = self.vars.last().map(|v| {
+            if v.file.is_empty() {
+                default_file.to_owned()
+            } else {
+                v.file.clone()
+            }
+        });
         Lines {
             section: self.name.clone(),
             default_file: default_file.to_owned(),
             keys,
+            last_file,
         }
     }
 }
@@ -144,36 +152,33 @@ pub struct Lines {
     pub section: String,
     pub default_file: String,
     keys: BTreeMap<String, (String, u32)>,
+    /// The file of the section's last line.
+    last_file: Option<String>,
 }
 
 impl Lines {
-    /// A place for the section, with the key's file and line when it was written.
+    /// A place for the section, with the key's file and line when it was written (the
+    /// section's own place when the key is not set).
     pub fn place(&self, key: &str) -> Place {
         match self.keys.get(&key.to_ascii_lowercase()) {
             Some((file, line)) => Place::new(file, &self.section).key(key).line(Some(*line)),
-            None => Place::new(&self.default_file, &self.section).key(key),
+            None => self.section_place().key(key),
         }
     }
 
-    /// A place for the section itself (its first line known).
+    /// A place for the section itself: the file its own keys are in (inherited template keys
+    /// come first, the section's own last) and the first line there.
     pub fn section_place(&self) -> Place {
+        let Some(file) = self.last_file.as_ref() else {
+            return Place::new(&self.default_file, &self.section);
+        };
         let first = self
             .keys
             .values()
-            .filter(|(_, l)| *l > 0)
-            .min_by_key(|(_, l)| *l);
-        match first {
-            Some((file, line)) if *file == self.default_file => {
-                Place::new(file, &self.section).line(Some(*line))
-            }
-            _ => Place::new(&self.default_file, &self.section),
-        }
-    }
-
-    /// Lines of a sorcery object, found in its config file's section of the same name.
-    pub fn renamed(mut self, file: &str) -> Lines {
-        self.default_file = file.to_owned();
-        self
+            .filter(|(f, l)| f == file && *l > 0)
+            .map(|(_, l)| *l)
+            .min();
+        Place::new(file, &self.section).line(first)
     }
 }
 
