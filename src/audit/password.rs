@@ -134,29 +134,49 @@ pub fn assess(secret: &Secret, names: &[&str], min_length: usize) -> Verdict {
     }
 }
 
-fn md5_hex(input: &str) -> String {
-    let digest = Md5::digest(input.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+/// `0123…ef` → 16 bytes; None if it is not 32 hex digits.
+fn from_hex(text: &str) -> Option<[u8; 16]> {
+    let text = text.trim().as_bytes();
+    if text.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, pair) in text.chunks(2).enumerate() {
+        let digit = |c: u8| (c as char).to_digit(16);
+        out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+    }
+    Some(out)
 }
 
 /// The rules an `md5_cred` (md5 of `user:realm:password`, hex) is found to break by trying
-/// the empty password, the names and the common list.
+/// the empty password, the names and the common list. The `user:realm:` part is hashed once
+/// and each guess continues from there.
 pub fn assess_md5(hash: &Secret, user: &str, realm: &str, names: &[&str]) -> Verdict {
-    let wanted = lower(hash.bytes());
-    let wanted = wanted.trim();
-    let hashes = |guess: &str| md5_hex(&format!("{user}:{realm}:{guess}")) == wanted;
-    let mut weaknesses = Vec::new();
-    if hashes("") {
-        weaknesses.push(Weakness::Empty);
-    } else if names.iter().any(|n| !n.is_empty() && hashes(n)) {
-        weaknesses.push(Weakness::SameAsName);
-    } else if COMMON_PASSWORDS.lines().any(|p| hashes(p.trim())) {
-        weaknesses.push(Weakness::Common);
-    }
-    Verdict {
-        weaknesses,
+    let mut verdict = Verdict {
+        weaknesses: Vec::new(),
         from_hash: true,
+    };
+    let Some(wanted) = from_hex(&String::from_utf8_lossy(hash.bytes())) else {
+        return verdict;
+    };
+    let mut prefix = Md5::new();
+    prefix.update(user.as_bytes());
+    prefix.update(b":");
+    prefix.update(realm.as_bytes());
+    prefix.update(b":");
+    let hashes = |guess: &str| {
+        let mut h = prefix.clone();
+        h.update(guess.as_bytes());
+        h.finalize().as_slice() == wanted
+    };
+    if hashes("") {
+        verdict.weaknesses.push(Weakness::Empty);
+    } else if names.iter().any(|n| !n.is_empty() && hashes(n)) {
+        verdict.weaknesses.push(Weakness::SameAsName);
+    } else if COMMON_PASSWORDS.lines().any(|p| hashes(p.trim())) {
+        verdict.weaknesses.push(Weakness::Common);
     }
+    verdict
 }
 
 #[cfg(test)]
@@ -202,6 +222,13 @@ mod tests {
         assert_eq!(v.describe(12), "is shorter than 12 characters");
     }
 
+    fn md5_hex(input: &str) -> String {
+        Md5::digest(input.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     #[test]
     fn md5_credentials_are_checked_by_guessing() {
         let cred = |pw: &str| secret(&md5_hex(&format!("md5user:asterisk:{pw}")));
@@ -212,5 +239,8 @@ mod tests {
         let v = assess_md5(&cred("Wh0-Would-Guess-This"), "md5user", "asterisk", &[]);
         assert!(!v.is_weak());
         assert!(v.from_hash);
+        let upper = secret(&md5_hex("md5user:asterisk:dragon").to_uppercase());
+        assert!(assess_md5(&upper, "md5user", "asterisk", &[]).is_weak());
+        assert!(!assess_md5(&secret("not hex"), "md5user", "asterisk", &[]).is_weak());
     }
 }

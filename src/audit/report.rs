@@ -21,6 +21,8 @@ pub struct Report {
     pub not_checked: Vec<String>,
     /// What could not be read while gathering.
     pub notes: Vec<String>,
+    /// How long gathering and checking took, when the host measured it.
+    pub took: Option<std::time::Duration>,
 }
 
 impl Report {
@@ -43,6 +45,7 @@ impl Report {
             ignored,
             not_checked,
             notes,
+            took: None,
         }
     }
 
@@ -91,6 +94,13 @@ impl Report {
             format_utc(self.at),
             self.counts_text()
         );
+        if let Some(took) = self.took {
+            let _ = writeln!(
+                out,
+                "Gathered and checked in {:.1} ms",
+                took.as_secs_f64() * 1000.0
+            );
+        }
         if self.findings.is_empty() {
             out.push_str("\nNothing found.\n");
         }
@@ -138,6 +148,7 @@ impl Report {
             "warning": self.count(Severity::Warning),
             "info": self.count(Severity::Info),
             "ignored": self.ignored,
+            "took_ms": self.took.map(|t| t.as_secs_f64() * 1000.0),
             "findings": findings,
             "not_checked": self.not_checked.iter().chain(&self.notes).collect::<Vec<_>>(),
         });

@@ -136,8 +136,10 @@ fn run(shared: &Shared, requests: &Receiver<AuditRequest>, orders: &Sender<Order
         }
         let started = Instant::now();
         let snapshot = gather(shared);
-        let report = Arc::new(crate::audit::run(&snapshot, &cfg.audit, wall_clock_ms()));
+        let mut report = crate::audit::run(&snapshot, &cfg.audit, wall_clock_ms());
         drop(snapshot);
+        report.took = Some(started.elapsed());
+        let report = Arc::new(report);
         last_run = Instant::now();
         if let Some(desk) = shared.audit.as_ref() {
             desk.post(report.clone());
@@ -150,11 +152,6 @@ fn run(shared: &Shared, requests: &Receiver<AuditRequest>, orders: &Sender<Order
             (a.critical, a.warning, a.info) != (summary.critical, summary.warning, summary.info)
         });
         if cfg.audit.enabled && (announce || (periodic && changed)) {
-            host_log!(
-                Level::Debug,
-                "configuration audit took {} ms",
-                started.elapsed().as_millis()
-            );
             let _ = orders.send(Order::Act {
                 actions: vec![Action::Audit(summary.clone())],
                 ack: None,
