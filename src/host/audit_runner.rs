@@ -104,10 +104,14 @@ fn run(shared: &Shared, requests: &Receiver<AuditRequest>, orders: &Sender<Order
         };
         let first = match requests.recv_timeout(wait) {
             Ok(r) => r,
-            Err(RecvTimeoutError::Timeout) if !interval.is_zero() => AuditRequest::Run {
-                trigger: Trigger::Periodic,
-                reply: None,
-            },
+            Err(RecvTimeoutError::Timeout) if !interval.is_zero() => {
+                // The next period starts now, whether or not this one audits (`enabled = no`).
+                last_run = Instant::now();
+                AuditRequest::Run {
+                    trigger: Trigger::Periodic,
+                    reply: None,
+                }
+            }
             Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
         };

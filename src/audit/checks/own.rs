@@ -58,7 +58,7 @@ pub(super) fn check(s: &Snapshot, out: &mut Findings) {
         Some(false) => out.add(Finding::new(
             AuditCheck::SecastCallGuard,
             Severity::Warning,
-            Place::new(FILE, "call guard"),
+            Place::new(FILE, "call_guard"),
             "no call-guard rule covers international destinations",
             "add a call-guard rule with limits for international calls and consult SECAST_CALLCHECK in the dialplan",
         )),
