@@ -81,3 +81,28 @@ impl Iax {
         Some(Iax { users: list })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::raw::RawSection;
+
+    #[test]
+    fn users_conf_users_with_hasiax_take_calls_with_its_general_defaults() {
+        let iax = RawFile::Sections(vec![RawSection::new("general")]);
+        let users = RawFile::Sections(vec![
+            RawSection::new("general")
+                .with("hasiax", "yes")
+                .with("context", "users"),
+            RawSection::new("6001").with("secret", "6001"),
+            RawSection::new("6002").with("hasiax", "no"),
+        ]);
+        let i = Iax::collect(&iax, &users, 12).unwrap();
+        assert_eq!(i.users.len(), 1);
+        let u = &i.users[0];
+        assert!(u.takes_calls());
+        assert_eq!(u.context, "users");
+        assert!(u.secret.as_ref().unwrap().is_weak());
+        assert!(Iax::collect(&RawFile::Missing, &users, 12).is_none());
+    }
+}

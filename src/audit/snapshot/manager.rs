@@ -198,4 +198,26 @@ mod tests {
             .is_none()
         );
     }
+
+    #[test]
+    fn users_conf_users_with_hasmanager_are_ami_users_with_its_general_defaults() {
+        let manager = RawFile::Sections(vec![RawSection::new("general").with("enabled", "yes")]);
+        let users = RawFile::Sections(vec![
+            RawSection::new("general")
+                .with("hasmanager", "yes")
+                .with("secret", "Shared-general-secret-1")
+                .with("read", "security"),
+            RawSection::new("6001").with("fullname", "Desk"),
+            RawSection::new("6002").with("hasmanager", "no"),
+        ]);
+        let m = Manager::collect(&manager, &users, 12, &|_| CertState::Missing).unwrap();
+        assert_eq!(m.users.len(), 1);
+        let u = &m.users[0];
+        assert_eq!(u.name, "6001");
+        assert!(u.reads("security"));
+        assert!(!u.secret.as_ref().unwrap().is_weak());
+        assert_eq!(u.lines.section_place().file, USERS_FILE);
+        // No bindaddr: AMI's default listens on every interface.
+        assert!(m.widest_bind().all_interfaces());
+    }
 }
