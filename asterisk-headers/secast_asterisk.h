@@ -276,4 +276,98 @@ const char *ast_json_string_get(const struct ast_json *string);
 intmax_t ast_json_integer_get(const struct ast_json *integer);
 enum ast_json_type ast_json_typeof(const struct ast_json *value);
 
+/* ---- options.h --------------------------------------------------------------------------- */
+
+struct ast_flags64 {
+	uint64_t flags;
+};
+
+/* Asterisk's run-time options; bit AST_OPT_FLAG_FULLY_BOOTED is set once start-up is over. */
+extern struct ast_flags64 ast_options;
+
+enum secast_option_flag {
+	SECAST_OPT_FLAG_FULLY_BOOTED = 1 << 9,
+};
+
+/* ---- manager.h (the manager topic: FullyBooted and Reload) ------------------------------- */
+
+struct stasis_topic *ast_manager_get_topic(void);
+struct stasis_message_type *ast_manager_get_generic_type(void);
+
+/* ---- module.h (which modules run) -------------------------------------------------------- */
+
+typedef int (*secast_module_list_cb)(const char *module, const char *description, int usecnt,
+	const char *status, const char *like, enum ast_module_support_level support_level,
+	void *data);
+
+int ast_update_module_list_data(secast_module_list_cb modentry, const char *like, void *data);
+
+/* ---- astobj2.h / sorcery.h (PJSIP objects; ast_sip_get_sorcery is looked up with dlsym) --- */
+
+struct ao2_container;
+struct ast_sorcery;
+
+/* 24 bytes; returned by value from ao2_iterator_init. */
+struct ao2_iterator {
+	struct ao2_container *c;
+	void *last_node;
+	int complete;
+	int flags;
+};
+
+struct ao2_iterator ao2_iterator_init(struct ao2_container *c, int flags);
+void *__ao2_iterator_next(struct ao2_iterator *iter, const char *tag, const char *file,
+	int line, const char *func);
+void ao2_iterator_destroy(struct ao2_iterator *iter);
+int __ao2_ref(void *o, int delta, const char *tag, const char *file, int line,
+	const char *func);
+
+enum ast_sorcery_retrieve_flags {
+	AST_RETRIEVE_FLAG_DEFAULT = 0,
+	AST_RETRIEVE_FLAG_MULTIPLE = (1 << 0),
+	AST_RETRIEVE_FLAG_ALL = (1 << 1),
+};
+
+enum ast_sorcery_field_handler_flags {
+	AST_HANDLER_PREFER_STRING,
+	AST_HANDLER_PREFER_LIST,
+	AST_HANDLER_ONLY_STRING,
+	AST_HANDLER_ONLY_LIST,
+};
+
+void *ast_sorcery_retrieve_by_fields(const struct ast_sorcery *sorcery, const char *type,
+	unsigned int flags, struct ast_variable *fields);
+struct ast_variable *ast_sorcery_objectset_create2(const struct ast_sorcery *sorcery,
+	const void *object, enum ast_sorcery_field_handler_flags flags);
+const char *ast_sorcery_object_get_id(const void *object);
+void ast_variables_destroy(struct ast_variable *var);
+
+/* ---- pbx.h (walking the loaded dialplan) ------------------------------------------------- */
+
+struct ast_context;
+struct ast_exten;
+struct ast_include;
+
+int ast_rdlock_contexts(void);
+int ast_unlock_contexts(void);
+int ast_rdlock_context(struct ast_context *con);
+int ast_unlock_context(struct ast_context *con);
+struct ast_context *ast_walk_contexts(struct ast_context *con);
+const char *ast_get_context_name(struct ast_context *con);
+struct ast_exten *ast_walk_context_extensions(struct ast_context *con, struct ast_exten *exten);
+struct ast_exten *ast_walk_extension_priorities(struct ast_exten *exten,
+	struct ast_exten *priority);
+const char *ast_get_extension_name(struct ast_exten *exten);
+int ast_get_extension_priority(struct ast_exten *exten);
+int ast_get_extension_matchcid(struct ast_exten *e);
+const char *ast_get_extension_cidmatch(struct ast_exten *e);
+const char *ast_get_extension_app(struct ast_exten *e);
+void *ast_get_extension_app_data(struct ast_exten *e);
+const char *ast_get_extension_label(struct ast_exten *e);
+const char *ast_get_extension_registrar_file(struct ast_exten *e);
+int ast_get_extension_registrar_line(struct ast_exten *e);
+int ast_context_includes_count(const struct ast_context *con);
+const struct ast_include *ast_context_includes_get(const struct ast_context *con, int idx);
+const char *ast_get_include_name(const struct ast_include *include);
+
 #endif

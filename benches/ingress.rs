@@ -28,7 +28,6 @@ fn sample_fields() -> Vec<(Field, &'static [u8])> {
             b"1732240000/5f2b4cd0a3a9e1e0c1b4c8a0f5d2e3b1",
         ),
         (Field::Response, b"0f1e2d3c4b5a69788796a5b4c3d2e1f0"),
-        (Field::ExpectedResponse, b""),
     ]
 }
 

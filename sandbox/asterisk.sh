@@ -14,6 +14,8 @@
 #   asterisk.sh status NAME           exit 0 if running, 1 if not
 #
 # Env: SECAST_CHROOT (chroot dir), SECAST_CONF_OVERRIDE (a secast.conf to use),
+#      SECAST_ETC_OVERLAY (a directory whose *.conf files and subdirectories are copied
+#      over sandbox/etc for `up`, @INSTANCE_DIR@ filled in; e.g. sandbox/etc-weak),
 #      SECAST_SANDBOX_TAG (added to the netns name, secast-TAG-NAME, so that several
 #      checkouts can run sandboxes with the same instance names at once, each with its own
 #      SECAST_CHROOT),
@@ -109,6 +111,9 @@ check_inputs() {  # [MODULE_SO]; sets MODULE to its absolute path (or "")
     fi
     if [[ -n "${SECAST_CONF_OVERRIDE:-}" ]]; then
         [[ -f "$SECAST_CONF_OVERRIDE" ]] || die "SECAST_CONF_OVERRIDE=$SECAST_CONF_OVERRIDE not found"
+    fi
+    if [[ -n "${SECAST_ETC_OVERLAY:-}" ]]; then
+        [[ -d "$SECAST_ETC_OVERLAY" ]] || die "SECAST_ETC_OVERLAY=$SECAST_ETC_OVERLAY is not a directory"
     fi
     local pid
     if pid="$(live_pid)"; then
@@ -219,9 +224,20 @@ start_instance() {
     fi
 }
 
+apply_overlay() {  # SECAST_ETC_OVERLAY: its configs (and folders such as certs/) win
+    local d
+    [[ -n "${SECAST_ETC_OVERLAY:-}" ]] || return 0
+    cp "$SECAST_ETC_OVERLAY"/*.conf "$DIR/etc/"
+    for d in "$SECAST_ETC_OVERLAY"/*/; do
+        [[ -d "$d" ]] && cp -r "$d" "$DIR/etc/"
+    done
+    sed -i "s|@INSTANCE_DIR@|$DIR_IN|g" "$DIR/etc/"*.conf
+}
+
 cmd_up() {
     check_inputs "${1:-}"
     make_instance_dir
+    apply_overlay
     [[ -z "${SECAST_CONF_OVERRIDE:-}" ]] || cp "$SECAST_CONF_OVERRIDE" "$DIR/etc/secast.conf"
     install_module "$MODULE"
     start_instance

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end: a sandboxed Asterisk 22 with res_secast loaded takes a short live
 # attack (sipp and an AMI client, from addresses inside its own network namespace), and we print
-# what the module saw and what it did about it: bans in the kernel, explained. The sandbox is stopped on the way out, whatever happens.
+# what the module saw and what it did about it: bans in the kernel, explained. Then the
+# configuration audit, on the sandbox and on a deliberately weak configuration. The sandboxes
+# are stopped on the way out, whatever happens.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sandbox="$here/../sandbox"
@@ -10,7 +12,12 @@ name=demo
 
 step() { printf '\n== %s\n' "$*"; }
 
-cleanup() { "$sandbox/asterisk.sh" down "$name" >/dev/null 2>&1 || true; }
+weak=demo-weak
+
+cleanup() {
+	"$sandbox/asterisk.sh" down "$name" >/dev/null 2>&1 || true
+	"$sandbox/asterisk.sh" down "$weak" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 
 step "Fetching a free country database for geofencing (npm: @ip-location-db/geo-whois-asn-country-mmdb)"
@@ -45,7 +52,7 @@ step "Attack 3: 30 INVITEs from 127.0.0.7 that never answer the challenge (chall
 step "Attack 4: 3 AMI logins with a wrong secret (from 127.0.0.1, which Asterisk listens on: counted, never banned)"
 "$sandbox/ami-login.sh" "$name" secast-test wrong-secret 3 >/dev/null || true
 step "Attack 5: REGISTERs with the right password from 203.0.113.5, a country the geo policy denies"
-SECAST_ATTACK_PASSWORD=Sandbox-1001-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
+SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
 
 # The engine works asynchronously; give it a moment (bounded) to drain its queue.
 for _ in $(seq 1 50); do
@@ -64,4 +71,14 @@ step "Where: secast show ip 203.0.113.5"
 "$sandbox/asterisk.sh" cli "$name" 'secast show ip 203.0.113.5'
 step "In the kernel: nft list table inet secast (inside the sandbox's namespace)"
 ip netns exec "$netns" nft list table inet secast
+step "Configuration audit of this sandbox: secast audit (nothing above info)"
+"$sandbox/asterisk.sh" cli "$name" 'secast audit'
+
+step "The same audit on a deliberately weak configuration (sandbox/etc-weak)"
+"$sandbox/asterisk.sh" down "$name" >/dev/null 2>&1 || true
+SECAST_ETC_OVERLAY="$sandbox/etc-weak" "$sandbox/asterisk.sh" up "$weak" "$module"
+"$sandbox/asterisk.sh" cli "$weak" 'secast audit'
+step "Its summary in Asterisk's log (also sent as the AMI event SecAstAudit)"
+grep 'configuration audit:' "$("$sandbox/asterisk.sh" log "$weak")"
+
 step "Done; stopping the sandbox"

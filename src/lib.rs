@@ -10,6 +10,7 @@
 //! - [`enforce`]: the enforcer thread, the kernel firewall, the ledger, notifications;
 //! - [`lookups`]: geo database, blocklists, number lists;
 //! - [`config`]: `secast.conf`, typed, with its key table and value parsers;
+//! - [`audit`]: `secast audit`, the PBX's configuration checked against what attackers use;
 //! - [`admin`]: CLI commands, dialplan functions and report text, without FFI;
 //! - [`util`], [`os`]: building blocks, and what is asked of the OS directly;
 //! - `host` (feature `asterisk`): everything that touches Asterisk.
@@ -23,6 +24,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod admin;
+pub mod audit;
 pub mod config;
 pub mod decision;
 pub mod enforce;

@@ -322,9 +322,11 @@ fn no_two_files_import_each_other_even_around_a_circle() {
 
 /// The stages in the order they may depend on each other: each may import only from those
 /// listed before it.
+/// `audit` follows `config`: its checks read the `[audit]` section and speak `decision`'s
+/// words, need nothing of the engine or the enforcer, and the worker and admin read reports.
 const STAGES: &[&str] = &[
-    "util", "os", "intake", "decision", "lookups", "config", "engine", "enforce", "worker",
-    "admin", "host",
+    "util", "os", "intake", "decision", "lookups", "config", "audit", "engine", "enforce",
+    "worker", "admin", "host",
 ];
 
 #[test]

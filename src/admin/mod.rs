@@ -4,6 +4,7 @@
 
 pub mod account_list;
 pub mod ask;
+pub mod audit_commands;
 pub mod ban_list;
 mod ban_time;
 pub mod cli_args;
@@ -15,6 +16,10 @@ pub mod ip_page;
 pub mod number_page;
 pub mod status_page;
 pub mod version;
+
+/// The command type, for the table files of each capability (named through this module, so
+/// that a table file and the assembly in `cli_commands` do not import each other).
+pub use cli_commands::CliCommand;
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

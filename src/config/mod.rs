@@ -9,6 +9,7 @@
 //! One file per section holds its typed struct, its defaults and its keys; [`keys`] says what
 //! a key definition is, [`values`] holds the parsers, and [`KEYS`] below is the whole table.
 
+mod audit;
 mod entry;
 mod escalation;
 mod firewall;
@@ -23,6 +24,7 @@ mod rules;
 pub mod values;
 mod whitelist;
 
+pub use audit::{AuditConfig, AuditIgnore};
 pub use entry::ConfigEntry;
 pub use escalation::Escalation;
 pub use firewall::{FirewallBackend, FirewallConfig};
@@ -49,6 +51,7 @@ pub struct Config {
     pub geo: GeoConfig,
     pub intel: IntelConfig,
     pub fraud: FraudConfig,
+    pub audit: AuditConfig,
 }
 
 /// Every key res_secast understands, section by section.
@@ -63,6 +66,7 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         geo::keys(),
         intel::keys(),
         fraud::keys(),
+        audit::keys(),
     ]
     .into_iter()
     .flatten()

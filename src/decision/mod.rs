@@ -1,11 +1,12 @@
 //! The words every stage speaks: what was decided ([`Action`], [`Ban`], [`Alert`],
-//! [`FraudAlert`], [`AuditSummary`]), what
+//! [`FraudAlert`], [`AuditSummary`] and the [`AuditCheck`]s behind it), what
 //! an admin asked for ([`Command`]) and how the answer comes back ([`Ack`]), and the rules by
 //! name ([`RuleId`]). A leaf: it depends on nothing else in the crate but `util`.
 
 mod action;
 mod alert;
 mod audit;
+mod audit_check;
 mod ban;
 mod command;
 mod fraud;
@@ -14,6 +15,7 @@ mod rule_id;
 pub use action::{Action, UnbanReason};
 pub use alert::Alert;
 pub use audit::{AuditSummary, Severity};
+pub use audit_check::AuditCheck;
 pub use ban::{Ban, BanOrigin};
 pub use command::{Ack, Command};
 pub use fraud::{FraudAlert, FraudLevel};

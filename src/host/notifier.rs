@@ -1,9 +1,10 @@
-//! Bans, unbans and alerts told to the admin: a log line, and an AMI event in the `security`
-//! class (SecAstBan, SecAstUnban, SecAstAlert) for whatever listens on the manager interface.
+//! Bans, unbans, alerts and audit results told to the admin: a log line, and an AMI event in
+//! the `security` class (SecAstBan, SecAstUnban, SecAstAlert, SecAstAudit) for whatever
+//! listens on the manager interface.
 
 use super::ffi::log::host_log;
 use super::ffi::manager::manager_event;
-use crate::decision::{Alert, Ban, UnbanReason};
+use crate::decision::{Alert, AuditSummary, Ban, UnbanReason};
 use crate::enforce::Notifier;
 use crate::util::duration;
 use crate::util::log::Level;
@@ -73,5 +74,29 @@ impl Notifier for AsteriskNotifier {
             fields.push(("Account", a.clone()));
         }
         manager_event(c"SecAstAlert", &fields);
+    }
+
+    fn audit(&self, summary: &AuditSummary) {
+        let level = if summary.critical > 0 {
+            Level::Warning
+        } else {
+            Level::Notice
+        };
+        host_log!(
+            level,
+            "configuration audit: {} critical, {} warning, {} info; `secast audit` lists them",
+            summary.critical,
+            summary.warning,
+            summary.info
+        );
+        manager_event(
+            c"SecAstAudit",
+            &[
+                ("Critical", summary.critical.to_string()),
+                ("Warning", summary.warning.to_string()),
+                ("Info", summary.info.to_string()),
+                ("At", (summary.at / 1000).to_string()),
+            ],
+        );
     }
 }

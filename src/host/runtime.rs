@@ -6,12 +6,14 @@
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use super::audit_runner::AuditThread;
 use super::config_load;
 use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::security_topic::Subscription;
 use super::ffi::{ModuleHandle, cli, functions, paths};
 use super::notifier::AsteriskNotifier;
 use super::state;
+use crate::audit::AuditDesk;
 use crate::config::{Config, FirewallBackend};
 use crate::enforce::ledger::Ledger;
 use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
@@ -22,6 +24,7 @@ use crate::worker::{Pipeline, Services};
 use std::sync::Arc;
 
 struct Runtime {
+    audit: AuditThread,
     subscription: Subscription,
     pipeline: Pipeline,
     enforcer: Enforcer,
@@ -97,6 +100,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         .sender()
         .send(Order::Restore(restored.active.clone()));
 
+    let (desk, audit_requests) = AuditDesk::new();
     let services = Services {
         host_addresses: crate::os::interfaces::host_addresses(),
         restored_bans: restored.active,
@@ -104,6 +108,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         enforcer: Some(enforcer.sender()),
         enforcer_stats: Some(enforcer.stats.clone()),
         clock: wall_clock_ms,
+        audit: Some(desk.clone()),
     };
     let (pipeline, ingress) = match Pipeline::start_with(config, log, services) {
         Ok(p) => p,
@@ -121,6 +126,20 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             return Err("cannot subscribe to Asterisk's security topic".to_owned());
         }
     };
+    let audit = match AuditThread::start(
+        pipeline.shared.clone(),
+        desk,
+        audit_requests,
+        enforcer.sender(),
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            subscription.close();
+            pipeline.join();
+            enforcer.stop();
+            return Err(format!("cannot start the audit thread: {e}"));
+        }
+    };
     state::set(Some(pipeline.shared.clone()));
     if !cli::register(module) {
         host_log!(
@@ -135,6 +154,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         );
     }
     *slot = Some(Runtime {
+        audit,
         subscription,
         pipeline,
         enforcer,
@@ -153,6 +173,7 @@ pub fn stop() {
 
 fn teardown(rt: Runtime) {
     rt.subscription.close();
+    rt.audit.stop();
     functions::unregister();
     cli::unregister();
     state::set(None);

@@ -43,6 +43,8 @@ impl SecurityEvent {
 }
 
 /// The event-specific fields; which are present depends on the event type and the service.
+/// There is no `expected_response`: Asterisk's ExpectedResponse of a failed MD5 AMI login is
+/// md5(challenge + the real secret), and it is never copied out of the event.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EventDetail {
     pub severity: Option<String>,
@@ -56,7 +58,6 @@ pub struct EventDetail {
     pub expected_address: Option<EndpointAddr>,
     pub challenge: Option<String>,
     pub response: Option<String>,
-    pub expected_response: Option<String>,
     pub received_challenge: Option<String>,
     pub received_hash: Option<String>,
     pub attempted_transport: Option<String>,

@@ -6,6 +6,7 @@
 //! - the loop below: events, admin commands and the clock, one at a time, each guarded so that
 //!   one bad item cannot stop the engine.
 
+pub mod audit_inputs;
 mod commands;
 mod envelope;
 mod event_counters;
@@ -76,6 +77,7 @@ impl Pipeline {
             queue_capacity: capacity,
             started: Instant::now(),
             started_wall: SystemTime::now(),
+            audit: services.audit,
         });
         let worker_shared = shared.clone();
         let orders = services.enforcer;

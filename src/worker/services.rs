@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use ipnet::IpNet;
 
+use crate::audit::AuditDesk;
 use crate::decision::Ban;
 use crate::enforce::{EnforcerStats, Order};
 use crate::util::time::{Millis, wall_clock_ms};
@@ -21,6 +22,8 @@ pub struct Services {
     /// The enforcer's counters, for the status report.
     pub enforcer_stats: Option<Arc<EnforcerStats>>,
     pub clock: fn() -> Millis,
+    /// Where `secast audit` asks for a report; None when nothing audits (tests).
+    pub audit: Option<Arc<AuditDesk>>,
 }
 
 impl Default for Services {
@@ -32,6 +35,7 @@ impl Default for Services {
             enforcer: None,
             enforcer_stats: None,
             clock: wall_clock_ms,
+            audit: None,
         }
     }
 }

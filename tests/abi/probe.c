@@ -16,6 +16,10 @@
 #include "asterisk/json.h"
 #include "asterisk/stasis.h"
 #include "asterisk/manager.h"
+#include "asterisk/options.h"
+#include "asterisk/astobj2.h"
+#include "asterisk/sorcery.h"
+#define SECAST_OPT_FLAG_FULLY_BOOTED AST_OPT_FLAG_FULLY_BOOTED
 #define SECAST_EVENT_FLAG_SECURITY EVENT_FLAG_SECURITY
 #else
 #include "secast_asterisk.h"
@@ -91,6 +95,17 @@ int main(void)
 	OFF(ast_variable, file);
 	OFF(ast_variable, lineno);
 
+	OFF(ast_variable, inherited);
+
+	SIZE(ast_flags64);
+	OFF(ast_flags64, flags);
+
+	SIZE(ao2_iterator);
+	OFF(ao2_iterator, c);
+	OFF(ao2_iterator, last_node);
+	OFF(ao2_iterator, complete);
+	OFF(ao2_iterator, flags);
+
 	SIZE(ast_json_payload);
 	OFF(ast_json_payload, json);
 
@@ -103,5 +118,10 @@ int main(void)
 		(int)STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
 	printf("value AST_JSON_INTEGER %d\n", (int)AST_JSON_INTEGER);
 	printf("value EVENT_FLAG_SECURITY %d\n", (int)SECAST_EVENT_FLAG_SECURITY);
+	printf("value AST_OPT_FLAG_FULLY_BOOTED %d\n", (int)SECAST_OPT_FLAG_FULLY_BOOTED);
+	printf("value AST_RETRIEVE_FLAG_MULTIPLE %d AST_RETRIEVE_FLAG_ALL %d\n",
+		(int)AST_RETRIEVE_FLAG_MULTIPLE, (int)AST_RETRIEVE_FLAG_ALL);
+	printf("value AST_HANDLER_PREFER_LIST %d\n", (int)AST_HANDLER_PREFER_LIST);
+	printf("value AST_MODULE_SUPPORT_CORE %d\n", (int)AST_MODULE_SUPPORT_CORE);
 	return 0;
 }

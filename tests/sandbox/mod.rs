@@ -74,6 +74,12 @@ impl Asterisk {
 
     /// `conf`, when given, replaces the sandbox's secast.conf.
     pub fn start_with_conf(name: &str, conf: Option<&str>) -> Asterisk {
+        Self::start_with_overlay(name, conf, None)
+    }
+
+    /// Like [`Asterisk::start_with_conf`], with the config files of `overlay` (a folder under
+    /// `sandbox/`, e.g. `etc-weak`) over the sandbox's own.
+    pub fn start_with_overlay(name: &str, conf: Option<&str>, overlay: Option<&str>) -> Asterisk {
         let module = module_path();
         assert!(
             module.exists(),
@@ -86,6 +92,9 @@ impl Asterisk {
         if let Some(c) = conf {
             std::fs::write(&conf_file, c).unwrap();
             cmd.env("SECAST_CONF_OVERRIDE", &conf_file);
+        }
+        if let Some(dir) = overlay {
+            cmd.env("SECAST_ETC_OVERLAY", repo().join("sandbox").join(dir));
         }
         let out = run(&mut cmd);
         // From here on the guard owns whatever `up` started, even if it failed half-way.

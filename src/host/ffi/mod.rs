@@ -2,20 +2,26 @@
 //! generates from `asterisk-headers/`) and writes `unsafe`; it offers the rest of `host` a small
 //! safe face: logging, CLI and dialplan-function registration, manager events, the config
 //! file, the security-topic subscription, and the module record with its load/unload/reload
-//! entries. Every entry Asterisk calls is defined with [`entry::asterisk_entry!`].
+//! entries; for the audit, other config files, PJSIP's sorcery objects, the dialplan, the
+//! module list and the manager topic's FullyBooted/Reload announcements. Every entry Asterisk
+//! calls is defined with [`entry::asterisk_entry!`].
 
 mod sys;
 
 pub mod cli;
 pub mod config_file;
+pub mod dialplan;
 pub mod entry;
 pub mod functions;
 pub mod log;
 pub mod manager;
+pub mod manager_topic;
 mod module_handle;
 mod module_record;
+pub mod modules;
 mod owned_static;
 pub mod paths;
 pub mod security_topic;
+pub mod sorcery;
 
 pub use module_handle::ModuleHandle;

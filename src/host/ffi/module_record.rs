@@ -27,7 +27,10 @@ static MODULE_INFO: AsteriskOwned<sys::ast_module_info> =
         buildopt_sum: [0; 33],
         load_pri: 128, // AST_MODPRI_DEFAULT
         requires: std::ptr::null(),
-        optional_modules: std::ptr::null(),
+        // The audit holds PJSIP's sorcery objects for a moment, and their destructors live in
+        // res_pjsip.so: while we are loaded, res_pjsip (when it is there) is not unloaded.
+        // Optional: without res_pjsip we load and run all the same.
+        optional_modules: c"res_pjsip".as_ptr(),
         enhances: std::ptr::null(),
         reserved1: std::ptr::null_mut(),
         reserved2: std::ptr::null_mut(),
