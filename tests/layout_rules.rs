@@ -321,10 +321,12 @@ fn no_two_files_import_each_other_even_around_a_circle() {
 }
 
 /// The stages in the order they may depend on each other: each may import only from those
-/// listed before it.
+/// listed before it. `cluster` follows `enforce` (its publisher is one of the enforcer's
+/// notifiers) and precedes `worker` (the engine thread feeds the cluster's failure tally and
+/// applies what the cluster reports) and `admin` (which shows the cluster's state).
 const STAGES: &[&str] = &[
-    "util", "os", "intake", "decision", "lookups", "config", "engine", "enforce", "worker",
-    "admin", "host",
+    "util", "os", "intake", "decision", "lookups", "config", "engine", "enforce", "cluster",
+    "worker", "admin", "host",
 ];
 
 #[test]

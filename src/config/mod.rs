@@ -9,6 +9,7 @@
 //! One file per section holds its typed struct, its defaults and its keys; [`keys`] says what
 //! a key definition is, [`values`] holds the parsers, and [`KEYS`] below is the whole table.
 
+mod cluster;
 mod entry;
 mod escalation;
 mod firewall;
@@ -23,6 +24,7 @@ mod rules;
 pub mod values;
 mod whitelist;
 
+pub use cluster::{ClusterConfig, Shares, valid_endpoint_name, valid_node_name};
 pub use entry::ConfigEntry;
 pub use escalation::Escalation;
 pub use firewall::{FirewallBackend, FirewallConfig};
@@ -49,6 +51,7 @@ pub struct Config {
     pub geo: GeoConfig,
     pub intel: IntelConfig,
     pub fraud: FraudConfig,
+    pub cluster: ClusterConfig,
 }
 
 /// Every key res_secast understands, section by section.
@@ -63,6 +66,7 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         geo::keys(),
         intel::keys(),
         fraud::keys(),
+        cluster::keys(),
     ]
     .into_iter()
     .flatten()
@@ -103,9 +107,15 @@ impl Config {
                 None => issues.push(ConfigIssue::UnknownKey { entry: e.clone() }),
                 Some(def) => {
                     if let Err(expected) = (def.set)(&mut cfg, e.value.trim()) {
-                        let kept = (def.keep)(&mut cfg, previous);
+                        let mut kept = (def.keep)(&mut cfg, previous);
+                        let mut entry = e.clone();
+                        if def.secret {
+                            // A password (or a URL holding one) is never repeated in the log.
+                            entry.value = "(hidden)".to_owned();
+                            kept = "the previous value".to_owned();
+                        }
                         issues.push(ConfigIssue::BadValue {
-                            entry: e.clone(),
+                            entry,
                             expected,
                             kept,
                         });

@@ -1,7 +1,8 @@
 //! The words every stage speaks: what was decided ([`Action`], [`Ban`], [`Alert`],
 //! [`FraudAlert`], [`AuditSummary`]), what
-//! an admin asked for ([`Command`]) and how the answer comes back ([`Ack`]), and the rules by
-//! name ([`RuleId`]). A leaf: it depends on nothing else in the crate but `util`.
+//! an admin asked for ([`Command`]) and how the answer comes back ([`Ack`]), what the other
+//! servers of a cluster report ([`Remote`]), and the rules by name ([`RuleId`]). A leaf: it
+//! depends on nothing else in the crate but `util`.
 
 mod action;
 mod alert;
@@ -9,6 +10,7 @@ mod audit;
 mod ban;
 mod command;
 mod fraud;
+mod remote;
 mod rule_id;
 
 pub use action::{Action, UnbanReason};
@@ -17,4 +19,5 @@ pub use audit::{AuditSummary, Severity};
 pub use ban::{Ban, BanOrigin};
 pub use command::{Ack, Command};
 pub use fraud::{FraudAlert, FraudLevel};
+pub use remote::{ClusterBans, Remote, RemoteFailures};
 pub use rule_id::RuleId;

@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 use super::shared::Shared;
 use crate::decision::{Ack, Action, Command, UnbanReason};
 use crate::enforce::Order;
+use crate::util::log::LogSink;
 
 /// Hands decisions to the enforcer. Without one (counting only) an ack is answered at once.
 pub(super) fn dispatch(actions: Vec<Action>, ack: Option<Ack>, orders: Option<&Sender<Order>>) {
@@ -30,7 +31,12 @@ pub(super) fn dispatch(actions: Vec<Action>, ack: Option<Ack>, orders: Option<&S
     }
 }
 
-pub(super) fn run(cmd: Command, shared: &Shared, orders: Option<&Sender<Order>>) {
+pub(super) fn run(
+    cmd: Command,
+    shared: &Shared,
+    orders: Option<&Sender<Order>>,
+    log: &dyn LogSink,
+) {
     let now = shared.now();
     match cmd {
         Command::Ban {
@@ -63,5 +69,6 @@ pub(super) fn run(cmd: Command, shared: &Shared, orders: Option<&Sender<Order>>)
                 }
             }
         }
+        Command::Remote(report) => super::remote::run(report, shared, orders, log),
     }
 }

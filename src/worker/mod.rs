@@ -13,6 +13,7 @@ mod events;
 mod ingress;
 mod ingress_counters;
 mod lookup_sources;
+mod remote;
 mod services;
 mod shared;
 
@@ -76,6 +77,7 @@ impl Pipeline {
             queue_capacity: capacity,
             started: Instant::now(),
             started_wall: SystemTime::now(),
+            cluster: services.cluster,
         });
         let worker_shared = shared.clone();
         let orders = services.enforcer;
@@ -116,7 +118,7 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                     shared.ingress.taken.fetch_add(1, Ordering::Relaxed);
                     events::process(raw, received, shared, orders.as_ref(), log);
                 }
-                Some(Envelope::Command(cmd)) => commands::run(cmd, shared, orders.as_ref()),
+                Some(Envelope::Command(cmd)) => commands::run(cmd, shared, orders.as_ref(), log),
                 Some(Envelope::Shutdown) | None => {}
             }
             if last_tick.elapsed() >= TICK {

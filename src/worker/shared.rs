@@ -10,6 +10,7 @@ use super::envelope::Envelope;
 use super::event_counters::EventCounters;
 use super::ingress_counters::IngressCounters;
 use super::lookup_sources::LookupSources;
+use crate::cluster::Hub;
 use crate::config::Config;
 use crate::decision::Command;
 use crate::enforce::EnforcerStats;
@@ -35,6 +36,8 @@ pub struct Shared {
     pub queue_capacity: usize,
     pub started: Instant,
     pub started_wall: SystemTime,
+    /// The cluster's hub (registrations, link status), when the module has one.
+    pub cluster: Option<Arc<Hub>>,
 }
 
 impl Shared {
