@@ -4,8 +4,10 @@
 //! - [`runtime`]: what exists while the module is loaded, built and torn down in order;
 //! - [`state`]: the running module's shared state for the CLI and dialplan functions;
 //! - [`notifier`]: bans, unbans and alerts told to the admin (log, AMI);
-//! - [`config_load`]: `secast.conf` as Asterisk parsed it, into a configuration.
+//! - [`config_load`]: `secast.conf` as Asterisk parsed it, into a configuration;
+//! - [`cluster`]: the cluster's link and its feeds from Asterisk, started from `[cluster]`.
 
+mod cluster;
 mod config_load;
 #[allow(unsafe_code)]
 mod ffi;

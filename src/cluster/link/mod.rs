@@ -50,7 +50,7 @@ const NODE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Failures are sent in batches this far apart.
 const BATCH: Duration = Duration::from_millis(50);
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
-const BACKOFF_MAX: Duration = Duration::from_secs(5);
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
 /// SuccessfulAuth events remembered for the source address of registrations.
 const MAX_LOGINS: usize = 4096;
 const LOGIN_TTL: Duration = Duration::from_secs(60);

@@ -1,19 +1,23 @@
 //! The boundary with Asterisk's C API. Only this folder sees `sys` (the declarations bindgen
 //! generates from `asterisk-headers/`) and writes `unsafe`; it offers the rest of `host` a small
 //! safe face: logging, CLI and dialplan-function registration, manager events, the config
-//! file, the security-topic subscription, and the module record with its load/unload/reload
-//! entries. Every entry Asterisk calls is defined with [`entry::asterisk_entry!`].
+//! file, the security-topic subscription, the cluster's device-state feed and PJSIP contact
+//! observer, and the module record with its load/unload/reload entries. Every entry Asterisk
+//! calls is defined with [`entry::asterisk_entry!`].
 
 mod sys;
 
 pub mod cli;
 pub mod config_file;
+pub mod contacts;
+pub mod device_state;
 pub mod entry;
 pub mod functions;
 pub mod log;
 pub mod manager;
 mod module_handle;
 mod module_record;
+pub mod node_identity;
 mod owned_static;
 pub mod paths;
 pub mod security_topic;
