@@ -17,6 +17,11 @@ pub trait AsteriskSide: Send + Sync {
     /// This server's registered contacts: (id, sorcery fields). Contacts restored at
     /// start-up raise no event, so the link takes this snapshot once running.
     fn local_contacts(&self) -> Vec<(String, super::hub::ContactFields)>;
+    /// Whether contact changes are being observed (the snapshot is taken once they are, so
+    /// that nothing falls between the two).
+    fn contacts_ready(&self) -> bool {
+        true
+    }
 }
 
 /// No Asterisk: nothing to publish to, nothing to report.

@@ -37,6 +37,10 @@ impl AsteriskSide for ThisAsterisk {
     fn local_contacts(&self) -> Vec<(String, ContactFields)> {
         contacts::all_contacts()
     }
+
+    fn contacts_ready(&self) -> bool {
+        contacts::observing()
+    }
 }
 
 pub struct ClusterRuntime {

@@ -51,6 +51,8 @@ const NODE_TIMEOUT: Duration = Duration::from_secs(5);
 const BATCH: Duration = Duration::from_millis(50);
 const BACKOFF_MIN: Duration = Duration::from_millis(100);
 const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How often one node cleans what ended out of Redis.
+const HOUSEKEEPING: Duration = Duration::from_secs(600);
 /// SuccessfulAuth events remembered for the source address of registrations.
 const MAX_LOGINS: usize = 4096;
 const LOGIN_TTL: Duration = Duration::from_secs(60);
@@ -164,6 +166,7 @@ pub fn start(setup: LinkSetup) -> Result<LinkHandle, String> {
         flush_due: None,
         last_snapshot: Instant::now(),
         last_sweep: Instant::now(),
+        last_housekeeping: Instant::now(),
         connected_at: None,
         replay_pending: 0,
         own_states: HashMap::new(),
@@ -197,6 +200,7 @@ struct Link {
     flush_due: Option<Instant>,
     last_snapshot: Instant,
     last_sweep: Instant,
+    last_housekeeping: Instant,
     connected_at: Option<Instant>,
     /// Bans and unbans that waited while Redis was away, still to be sent.
     replay_pending: usize,
@@ -308,6 +312,10 @@ impl Link {
         if self.last_sweep.elapsed() >= HEARTBEAT {
             self.last_sweep = Instant::now();
             self.sweep();
+        }
+        if self.last_housekeeping.elapsed() >= HOUSEKEEPING {
+            self.last_housekeeping = Instant::now();
+            self.housekeep();
         }
     }
 

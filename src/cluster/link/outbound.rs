@@ -253,7 +253,10 @@ impl Link {
         for login in inbox.logins {
             self.note_login(login);
         }
-        if !self.started_contacts && self.shares.registrations {
+        if !self.started_contacts
+            && self.shares.registrations
+            && self.setup.asterisk.contacts_ready()
+        {
             self.started_contacts = true;
             self.load_local_contacts();
         }

@@ -54,7 +54,7 @@ impl Link {
         let alive = self.read_nodes()?;
         let mut summary = format!("{} other nodes", alive.len());
         if self.shares.bans {
-            let n = self.read_bans()?;
+            let n = self.read_bans(true)?;
             summary.push_str(&format!(", {n} bans"));
         }
         if self.shares.registrations {
@@ -139,7 +139,27 @@ impl Link {
         Ok(alive)
     }
 
-    fn read_bans(&mut self) -> Result<usize, RedisError> {
+    /// Every `HOUSEKEEPING` interval, on one node only (the first by name among those alive):
+    /// removes from Redis the bans that ended, and lifted bans and offences too old to matter.
+    /// A reconnect does the same for its own reading.
+    pub(super) fn housekeep(&mut self) {
+        let first = self
+            .setup
+            .hub
+            .registry
+            .read_locked()
+            .nodes
+            .keys()
+            .all(|n| n.as_str() > self.node());
+        if !first || self.session.is_none() || !self.shares.bans {
+            return;
+        }
+        if let Err(e) = self.read_bans(false) {
+            self.drop_session(&format!("housekeeping: {e}"));
+        }
+    }
+
+    fn read_bans(&mut self, to_engine: bool) -> Result<usize, RedisError> {
         let now = self.now();
         let session = self.session.as_mut().ok_or_else(lost)?;
         let bans_raw = session.hash_entries(&self.keys.bans(), MAX_BANS)?;
@@ -204,8 +224,10 @@ impl Link {
             return Err(lost());
         }
         let n = snapshot.bans.len();
-        self.setup.hub.status.locked().received.bans += n as u64;
-        self.to_engine(Command::Remote(Remote::Snapshot(snapshot)));
+        if to_engine {
+            self.setup.hub.status.locked().received.bans += n as u64;
+            self.to_engine(Command::Remote(Remote::Snapshot(snapshot)));
+        }
         Ok(n)
     }
 

@@ -154,6 +154,11 @@ asterisk_entry! {
     }
 }
 
+/// Whether the observer is in place.
+pub fn observing() -> bool {
+    !sorcery().is_null()
+}
+
 /// Every contact PJSIP holds now (called on the cluster thread).
 pub fn all_contacts() -> Vec<(String, ContactFields)> {
     let s = sorcery();
