@@ -78,7 +78,10 @@ fn a_reply_that_never_completes_costs_the_timeout_only() {
 #[test]
 fn garbage_is_an_error_and_a_refusal_is_kept_apart() {
     let mut c = Connection::open(&serve("garbage", b"hello\r\n".to_vec())).unwrap();
-    assert_eq!(c.call(&[b"GET", b"k"]).unwrap_err().kind, ErrorKind::Protocol);
+    assert_eq!(
+        c.call(&[b"GET", b"k"]).unwrap_err().kind,
+        ErrorKind::Protocol
+    );
     let mut c = Connection::open(&serve("refused", b"-NOPERM no\r\n".to_vec())).unwrap();
     let e = c.call(&[b"GET", b"k"]).unwrap_err();
     assert_eq!(e.kind, ErrorKind::Server);

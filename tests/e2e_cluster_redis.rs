@@ -260,9 +260,10 @@ fn bans_that_ended_are_cleaned_out_of_redis_at_a_resync() {
         now - 3_600_000,
         now - 7_200_000
     );
-    let live = ended
-        .replace("203.0.113.70", "203.0.113.71")
-        .replace(&format!("{}", now - 3_600_000), &format!("{}", now + 3_600_000));
+    let live = ended.replace("203.0.113.70", "203.0.113.71").replace(
+        &format!("{}", now - 3_600_000),
+        &format!("{}", now + 3_600_000),
+    );
     redis.cli(&["HSET", "secast:bans", "203.0.113.70/32", &ended]);
     redis.cli(&["HSET", "secast:bans", "203.0.113.71/32", &live]);
     let a = Node::start("nodeA", 0x0a, &redis.unix_url());

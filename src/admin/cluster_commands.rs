@@ -1,8 +1,7 @@
 //! The cluster's CLI commands: the link's state and the Extension Finder's view.
 
-use super::NOT_RUNNING;
-use super::cli_commands::CliCommand;
 use super::cluster_page;
+use super::{CliCommand, NOT_RUNNING};
 use crate::cluster::contact::{MAX_AOR, valid_name};
 use crate::config::valid_node_name;
 

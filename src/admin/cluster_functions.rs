@@ -1,8 +1,8 @@
 //! `SECAST_LOCATE(aor[,field])`: where an extension is registered in the cluster, answered
 //! from the registry the cluster thread keeps (a read lock for one lookup, never Redis).
 
+use super::DialplanFunction;
 use super::cluster_page;
-use super::dialplan_functions::DialplanFunction;
 use crate::cluster::contact::{MAX_AOR, valid_name};
 use crate::util::escape::for_log;
 use crate::worker::Shared;

@@ -19,5 +19,11 @@ pub mod number_page;
 pub mod status_page;
 pub mod version;
 
+/// The command type, for the table files of each capability (named through this module, so
+/// that a table file and the assembly in `cli_commands` do not import each other).
+pub use cli_commands::CliCommand;
+/// The same for dialplan functions and their assembly in `dialplan_functions`.
+pub use dialplan_functions::DialplanFunction;
+
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
-use super::commands::dispatch;
+use super::dispatch::dispatch;
 use super::shared::Shared;
 use crate::cluster::{Hub, Login};
 use crate::enforce::Order;

@@ -7,6 +7,7 @@
 //!   one bad item cannot stop the engine.
 
 mod commands;
+mod dispatch;
 mod envelope;
 mod event_counters;
 mod events;
@@ -124,7 +125,7 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
                 let actions = shared.engine().tick(shared.now());
-                commands::dispatch(actions, None, orders.as_ref());
+                dispatch::dispatch(actions, None, orders.as_ref());
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use crossbeam_channel::Sender;
 use ipnet::IpNet;
 
-use super::commands::dispatch;
+use super::dispatch::dispatch;
 use super::shared::Shared;
 use crate::cluster::Outbound;
 use crate::decision::{Action, ClusterBans, Remote, UnbanReason};
