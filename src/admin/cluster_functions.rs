@@ -44,7 +44,7 @@ fn locate(args: &[String], shared: &Shared) -> Result<String, String> {
         ));
     }
     match shared.cluster.as_deref() {
-        Some(hub) if hub.status().running => cluster_page::locate_value(hub, shared, aor, &field),
+        Some(hub) if hub.is_running() => cluster_page::locate_value(hub, shared, aor, &field),
         // No cluster: nothing is known about registrations.
         _ => Ok(String::new()),
     }

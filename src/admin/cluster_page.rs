@@ -173,7 +173,7 @@ fn address_text(c: &Contact) -> String {
 
 /// Where an AOR is registered and the dial string that reaches it from here.
 pub fn locate_text(shared: &Shared, aor: &str) -> String {
-    let Some(hub) = shared.cluster.as_deref().filter(|h| h.status().running) else {
+    let Some(hub) = shared.cluster.as_deref().filter(|h| h.is_running()) else {
         return OFF.to_owned();
     };
     let now = shared.now();
@@ -206,7 +206,7 @@ pub fn locate_text(shared: &Shared, aor: &str) -> String {
 
 /// Every live registration, of one node or all.
 pub fn registrations_text(shared: &Shared, node: Option<&str>) -> String {
-    let Some(hub) = shared.cluster.as_deref().filter(|h| h.status().running) else {
+    let Some(hub) = shared.cluster.as_deref().filter(|h| h.is_running()) else {
         return OFF.to_owned();
     };
     let now = shared.now();

@@ -292,6 +292,11 @@ impl Hub {
     pub fn status(&self) -> LinkStatus {
         self.status.locked().clone()
     }
+
+    /// Whether a link runs (the dialplan asks this on every call: no copy of the status).
+    pub fn is_running(&self) -> bool {
+        self.status.locked().running
+    }
 }
 
 #[cfg(test)]

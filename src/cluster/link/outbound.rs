@@ -480,6 +480,7 @@ impl Link {
                 }
             }
         }
+        self.setup.hub.status.locked().remote_devices = self.remote_eids.len();
         // Silence means something only while we ourselves hear Redis.
         let listening = self
             .connected_at
@@ -501,7 +502,6 @@ impl Link {
         for node in gone {
             self.forget_node(&node, Duration::from_millis(limit as u64));
         }
-        self.setup.hub.status.locked().remote_devices = self.remote_eids.len();
     }
 
     /// A node left (or went silent): its registrations and device states no longer hold.
