@@ -237,7 +237,7 @@ fn three_servers_share_bans_and_failures_and_survive_redis_and_restarts() {
         assert!(out.contains("0 successful, 2 failed"), "{}: {out}", n.name);
     }
     eprintln!(
-        "attack on A to ban in B's and C's kernels: {:?}",
+        "step 1 (banned on A, dropped on B and C): {:?}",
         started.elapsed()
     );
     // Measured: a manual ban on A, from its acknowledgement to B's kernel set.
