@@ -39,17 +39,19 @@ abi-check: sandbox
 
 # End-to-end: a fresh Asterisk per test, one at a time (they share the chroot's module dir).
 e2e: build sandbox
-	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit -- --ignored --test-threads=1
+	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit --test e2e_cluster_redis --test e2e_cluster -- --ignored --test-threads=1
 
 test: deps lint unit e2e
 
 demo: build sandbox
 	scripts/demo.sh $(abspath $(MODULE))
 
-# Criterion benches, then the end-to-end time to ban against fail2ban (about 2.5 minutes).
-# The firewall and capacity benches need root (each works in a private network namespace).
+# Criterion benches, the cluster through a real redis-server (ban propagation to two other
+# nodes, sustained bans/s), then the end-to-end time to ban against fail2ban (about 2.5
+# minutes). The firewall and capacity benches need root (each works in a private network
+# namespace).
 bench: build sandbox
-	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench audit
+	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench audit --bench cluster
 	bench/time-to-ban.sh $(abspath $(MODULE))
 
 # Into a real Asterisk: the directories are asked of the running Asterisk, not assumed.

@@ -20,8 +20,10 @@ mod asterisk {
         let bindings = bindgen::Builder::default()
             .header(HEADER)
             .allowlist_function("(__)?ast_.*|__stasis_subscribe|stasis_.*|(__)?ao2_.*")
-            .allowlist_type("ast_.*|stasis_.*|secast_.*|ao2_.*")
-            .allowlist_var("option_debug|ast_config_AST_VAR_DIR|ast_options")
+            .allowlist_type("ast_.*|stasis_.*|secast_.*|ao2_.*|search_flags")
+            .allowlist_var(
+                "option_debug|ast_config_AST_VAR_DIR|ast_options|ast_eid_default|ast_config_AST_SYSTEM_NAME",
+            )
             .default_enum_style(bindgen::EnumVariation::Rust {
                 non_exhaustive: false,
             })

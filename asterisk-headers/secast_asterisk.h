@@ -321,6 +321,81 @@ void *__ao2_iterator_next(struct ao2_iterator *iter, const char *tag, const char
 void ao2_iterator_destroy(struct ao2_iterator *iter);
 int __ao2_ref(void *o, int delta, const char *tag, const char *file, int line,
 	const char *func);
+/* ---- utils.h / paths.h: who this server is (the cluster) ----------------------------------- */
+
+/* 6 bytes, packed: the entity ID distributed device state is keyed by. */
+struct ast_eid {
+	unsigned char eid[6];
+} __attribute__((__packed__));
+
+extern struct ast_eid ast_eid_default;
+/* Never NULL; "" when asterisk.conf sets no systemname. */
+extern const char *ast_config_AST_SYSTEM_NAME;
+
+/* ---- astobj2.h (callbacks, for the cluster) ------------------------------------------------ */
+
+/* Only the flags res_secast passes. */
+enum search_flags {
+	OBJ_NODATA = (1 << 1),
+};
+
+typedef int (ao2_callback_fn)(void *obj, void *arg, int flags);
+
+void *__ao2_callback(struct ao2_container *c, enum search_flags flags, ao2_callback_fn *cb_fn,
+	void *arg, const char *tag, const char *file, int line, const char *func);
+
+/* ---- devicestate.h / stasis.h (cache) ------------------------------------------------------ */
+
+struct stasis_cache;
+
+/* Values fixed by Asterisk: they travel between servers. */
+enum ast_device_state {
+	AST_DEVICE_UNKNOWN = 0,
+	AST_DEVICE_NOT_INUSE = 1,
+	AST_DEVICE_INUSE = 2,
+	AST_DEVICE_BUSY = 3,
+	AST_DEVICE_INVALID = 4,
+	AST_DEVICE_UNAVAILABLE = 5,
+	AST_DEVICE_RINGING = 6,
+	AST_DEVICE_RINGINUSE = 7,
+	AST_DEVICE_ONHOLD = 8,
+	AST_DEVICE_TOTAL = 9,
+};
+
+enum ast_devstate_cache {
+	AST_DEVSTATE_NOT_CACHABLE = 0,
+	AST_DEVSTATE_CACHABLE = 1,
+};
+
+/* 24 bytes. `eid` NULL: the aggregate over every server; equal to ast_eid_default: this
+ * server's own state; anything else: another server's. (A flexible array follows, unused.) */
+struct ast_device_state_message {
+	const char *device;
+	const struct ast_eid *eid;
+	enum ast_device_state state;
+	enum ast_devstate_cache cachable;
+};
+
+struct stasis_topic *ast_device_state_topic_all(void);
+struct stasis_cache *ast_device_state_cache(void);
+struct stasis_message_type *ast_device_state_message_type(void);
+int ast_publish_device_state_full(const char *device, enum ast_device_state state,
+	enum ast_devstate_cache cachable, struct ast_eid *eid);
+
+struct ao2_container *stasis_cache_dump_by_eid(struct stasis_cache *cache,
+	struct stasis_message_type *type, const struct ast_eid *eid);
+struct stasis_message *stasis_cache_clear_create(struct stasis_message *message);
+void stasis_publish(struct stasis_topic *topic, struct stasis_message *message);
+
+/* ---- sorcery.h (PJSIP contacts) ----------------------------------------------------------- */
+
+/* 32 bytes. Registered by address: the same instance must be passed to remove. */
+struct ast_sorcery_observer {
+	void (*created)(const void *object);
+	void (*updated)(const void *object);
+	void (*deleted)(const void *object);
+	void (*loaded)(const char *object_type);
+};
 
 enum ast_sorcery_retrieve_flags {
 	AST_RETRIEVE_FLAG_DEFAULT = 0,
@@ -329,16 +404,23 @@ enum ast_sorcery_retrieve_flags {
 };
 
 enum ast_sorcery_field_handler_flags {
-	AST_HANDLER_PREFER_STRING,
-	AST_HANDLER_PREFER_LIST,
-	AST_HANDLER_ONLY_STRING,
-	AST_HANDLER_ONLY_LIST,
+	AST_HANDLER_PREFER_STRING = 0,
+	AST_HANDLER_PREFER_LIST = 1,
+	AST_HANDLER_ONLY_STRING = 2,
+	AST_HANDLER_ONLY_LIST = 3,
 };
 
-void *ast_sorcery_retrieve_by_fields(const struct ast_sorcery *sorcery, const char *type,
-	unsigned int flags, struct ast_variable *fields);
+/* res_pjsip opens its sorcery under its module name: this finds it without linking against
+ * res_pjsip.so (a reference to release with __ao2_ref(-1)). */
+struct ast_sorcery *ast_sorcery_retrieve_by_module_name(const char *module_name);
+int ast_sorcery_observer_add(const struct ast_sorcery *sorcery, const char *type,
+	const struct ast_sorcery_observer *callbacks);
+void ast_sorcery_observer_remove(const struct ast_sorcery *sorcery, const char *type,
+	const struct ast_sorcery_observer *callbacks);
 struct ast_variable *ast_sorcery_objectset_create2(const struct ast_sorcery *sorcery,
 	const void *object, enum ast_sorcery_field_handler_flags flags);
+void *ast_sorcery_retrieve_by_fields(const struct ast_sorcery *sorcery, const char *type,
+	unsigned int flags, struct ast_variable *fields);
 const char *ast_sorcery_object_get_id(const void *object);
 void ast_variables_destroy(struct ast_variable *var);
 

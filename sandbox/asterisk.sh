@@ -22,7 +22,11 @@
 #      SECAST_BOOT_TIMEOUT (seconds `up` waits for full boot, default 60),
 #      SECAST_STOP_TIMEOUT (seconds `down` waits before SIGKILL, default 20),
 #      SECAST_CLI_TIMEOUT (seconds a CLI command may take, default 30; 124 after),
-#      SECAST_MOUNT_PROC=1 (give Asterisk a /proc; it runs without one).
+#      SECAST_MOUNT_PROC=1 (give Asterisk a /proc; it runs without one),
+#      SECAST_ENTITY_ID / SECAST_SYSTEM_NAME (this instance's entityid and systemname in
+#      asterisk.conf: a cluster needs them distinct),
+#      SECAST_ETC_APPEND (a directory: each X.conf in it is appended to the instance's etc/X.conf,
+#      e.g. a node-to-node trunk in pjsip.conf, modules in modules.conf).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -131,6 +135,7 @@ make_instance_dir() {  # fresh from sandbox/etc; an old one (post-mortem) goes
     mkdir -p "$DIR"/{etc,lib/keys,lib/cache,log,run,spool,modules}
     cp "$HERE"/etc/*.conf "$DIR/etc/"
     sed -i "s|@INSTANCE_DIR@|$DIR_IN|g" "$DIR/etc/asterisk.conf"
+    customise_etc
     # Symlinks to every packaged module (targets are chroot paths, so they
     # dangle on the host and resolve inside the chroot).
     local mods=() f
@@ -141,6 +146,27 @@ make_instance_dir() {  # fresh from sandbox/etc; an old one (post-mortem) goes
     # An older version of this script copied the module into the shared
     # Debian dir; never let such a leftover be found.
     rm -f "$CHROOT$DEBIAN_MODDIR_IN/res_secast.so"
+}
+
+# Per-instance identity and additions (a cluster of instances). Values are checked: they go
+# into sed and Asterisk's config.
+customise_etc() {
+    local f
+    if [[ -n "${SECAST_ENTITY_ID:-}" ]]; then
+        [[ "$SECAST_ENTITY_ID" =~ ^([0-9a-f]{2}:){5}[0-9a-f]{2}$ ]] || die "bad SECAST_ENTITY_ID"
+        sed -i "s|^entityid = .*|entityid = $SECAST_ENTITY_ID|" "$DIR/etc/asterisk.conf"
+    fi
+    if [[ -n "${SECAST_SYSTEM_NAME:-}" ]]; then
+        [[ "$SECAST_SYSTEM_NAME" =~ ^[A-Za-z0-9_-]{1,32}$ ]] || die "bad SECAST_SYSTEM_NAME"
+        sed -i "s|^\[options\]$|[options]\nsystemname = $SECAST_SYSTEM_NAME|" "$DIR/etc/asterisk.conf"
+    fi
+    if [[ -n "${SECAST_ETC_APPEND:-}" ]]; then
+        [[ -d "$SECAST_ETC_APPEND" ]] || die "SECAST_ETC_APPEND=$SECAST_ETC_APPEND is not a directory"
+        for f in "$SECAST_ETC_APPEND"/*.conf; do
+            [[ -e "$f" ]] || continue
+            { echo; cat "$f"; } >>"$DIR/etc/${f##*/}"
+        done
+    fi
 }
 
 install_module() {  # MODULE_SO or "" (= make sure none is there)

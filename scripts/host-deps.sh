@@ -11,6 +11,8 @@ packages=(
 	gcc make      # the ABI probe and this Makefile
 	procps        # ps, for diagnostics in the sandbox scripts
 	python3       # AMI client in the sandbox scripts
+	redis-server  # the cluster tests' Redis (with redis-cli), started by the tests themselves
+	openssl       # certificates for the cluster tests' TLS
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -27,3 +29,7 @@ echo "host-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The tests start their own redis-server; the one Debian starts as a service is not needed.
+if [[ " ${missing[*]} " == *" redis-server "* ]]; then
+	systemctl disable --now redis-server >/dev/null 2>&1 || service redis-server stop >/dev/null 2>&1 || true
+fi

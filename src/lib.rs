@@ -9,6 +9,8 @@
 //! - [`worker`]: the engine thread, its queue, and the state it shares with readers;
 //! - [`enforce`]: the enforcer thread, the kernel firewall, the ledger, notifications;
 //! - [`lookups`]: geo database, blocklists, number lists;
+//! - [`cluster`]: several servers sharing bans, failures, registrations and device state
+//!   through Redis;
 //! - [`config`]: `secast.conf`, typed, with its key table and value parsers;
 //! - [`audit`]: `secast audit`, the PBX's configuration checked against what attackers use;
 //! - [`admin`]: CLI commands, dialplan functions and report text, without FFI;
@@ -17,7 +19,7 @@
 //!
 //! The wall between Rust and C is enforced: `unsafe` is denied crate-wide and allowed only in
 //! `host::ffi` (Asterisk's C API), [`enforce::firewall`] (netlink, libnftables), [`os`]
-//! (getifaddrs) and the geo database's memory map. Every unsafe block says why it is sound
+//! (getifaddrs, poll) and the geo database's memory map. Every unsafe block says why it is sound
 //! (`clippy::undocumented_unsafe_blocks`).
 
 #![deny(unsafe_code)]
@@ -25,6 +27,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod cluster;
 pub mod config;
 pub mod decision;
 pub mod enforce;

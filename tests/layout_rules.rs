@@ -321,12 +321,14 @@ fn no_two_files_import_each_other_even_around_a_circle() {
 }
 
 /// The stages in the order they may depend on each other: each may import only from those
-/// listed before it.
-/// `audit` follows `config`: its checks read the `[audit]` section and speak `decision`'s
-/// words, need nothing of the engine or the enforcer, and the worker and admin read reports.
+/// listed before it. `audit` follows `config`: its checks read the `[audit]` section and speak
+/// `decision`'s words, need nothing of the engine or the enforcer, and the worker and admin read
+/// reports. `cluster` follows `enforce` (its publisher is one of the enforcer's notifiers) and
+/// precedes `worker` (the engine thread feeds the cluster's failure tally and applies what the
+/// cluster reports) and `admin` (which shows the cluster's state).
 const STAGES: &[&str] = &[
     "util", "os", "intake", "decision", "lookups", "config", "audit", "engine", "enforce",
-    "worker", "admin", "host",
+    "cluster", "worker", "admin", "host",
 ];
 
 #[test]

@@ -44,6 +44,7 @@ pub fn commands() -> &'static [&'static CliCommand] {
         CORE_COMMANDS
             .iter()
             .chain(super::audit_commands::AUDIT_COMMANDS.iter())
+            .chain(super::cluster_commands::CLUSTER_COMMANDS.iter())
             .collect()
     });
     &ALL

@@ -26,7 +26,12 @@ pub const MAX_FUNCTIONS: usize = 32;
 /// adds it here.
 pub fn functions() -> &'static [&'static DialplanFunction] {
     static ALL: std::sync::LazyLock<Vec<&'static DialplanFunction>> =
-        std::sync::LazyLock::new(|| LOOKUP_FUNCTIONS.iter().collect());
+        std::sync::LazyLock::new(|| {
+            LOOKUP_FUNCTIONS
+                .iter()
+                .chain(super::cluster_functions::CLUSTER_FUNCTIONS.iter())
+                .collect()
+        });
     &ALL
 }
 

@@ -9,6 +9,9 @@ pub mod ban_list;
 mod ban_time;
 pub mod cli_args;
 pub mod cli_commands;
+pub mod cluster_commands;
+pub mod cluster_functions;
+pub mod cluster_page;
 pub mod dialplan_functions;
 pub mod function_args;
 pub mod geo_page;
@@ -20,6 +23,8 @@ pub mod version;
 /// The command type, for the table files of each capability (named through this module, so
 /// that a table file and the assembly in `cli_commands` do not import each other).
 pub use cli_commands::CliCommand;
+/// The same for dialplan functions and their assembly in `dialplan_functions`.
+pub use dialplan_functions::DialplanFunction;
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

@@ -103,6 +103,7 @@ macro_rules! check_keys {
             name: AuditCheck::ALL[$i].name(),
             set: set_check::<$i>,
             keep: keep_check::<$i>,
+            secret: false,
         }),+]
     };
 }

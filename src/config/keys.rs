@@ -13,6 +13,16 @@ pub struct KeyDef {
     pub name: &'static str,
     pub(super) set: Setter,
     pub(super) keep: Keeper,
+    /// A password, or a value that may hold one (a URL): never repeated in a log line.
+    pub secret: bool,
+}
+
+/// Marks a key whose value must never be repeated in a log line.
+pub(super) fn secret(def: KeyDef) -> KeyDef {
+    KeyDef {
+        secret: true,
+        ..def
+    }
 }
 
 /// `key!(section, name, field.path, parser)`: a single-valued key stored at `field.path`.
@@ -29,6 +39,7 @@ macro_rules! key {
                 c.$($field).+ = prev.$($field).+.clone();
                 $crate::config::values::ShowValue::show(&prev.$($field).+)
             },
+            secret: false,
         }
     };
 }
@@ -41,5 +52,6 @@ pub(super) fn list_key(section: &'static str, name: &'static str, set: Setter) -
         name,
         set,
         keep: |_, _| "the other lines".to_owned(),
+        secret: false,
     }
 }

@@ -10,6 +10,7 @@
 //! a key definition is, [`values`] holds the parsers, and [`KEYS`] below is the whole table.
 
 mod audit;
+mod cluster;
 mod entry;
 mod escalation;
 mod firewall;
@@ -25,6 +26,7 @@ pub mod values;
 mod whitelist;
 
 pub use audit::{AuditConfig, AuditIgnore};
+pub use cluster::{ClusterConfig, Shares, valid_endpoint_name, valid_node_name};
 pub use entry::ConfigEntry;
 pub use escalation::Escalation;
 pub use firewall::{FirewallBackend, FirewallConfig};
@@ -52,6 +54,7 @@ pub struct Config {
     pub intel: IntelConfig,
     pub fraud: FraudConfig,
     pub audit: AuditConfig,
+    pub cluster: ClusterConfig,
 }
 
 /// Every key res_secast understands, section by section.
@@ -67,6 +70,7 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         intel::keys(),
         fraud::keys(),
         audit::keys(),
+        cluster::keys(),
     ]
     .into_iter()
     .flatten()
@@ -107,9 +111,15 @@ impl Config {
                 None => issues.push(ConfigIssue::UnknownKey { entry: e.clone() }),
                 Some(def) => {
                     if let Err(expected) = (def.set)(&mut cfg, e.value.trim()) {
-                        let kept = (def.keep)(&mut cfg, previous);
+                        let mut kept = (def.keep)(&mut cfg, previous);
+                        let mut entry = e.clone();
+                        if def.secret {
+                            // A password (or a URL holding one) is never repeated in the log.
+                            entry.value = "(hidden)".to_owned();
+                            kept = "the previous value".to_owned();
+                        }
                         issues.push(ConfigIssue::BadValue {
-                            entry: e.clone(),
+                            entry,
                             expected,
                             kept,
                         });

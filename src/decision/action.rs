@@ -25,6 +25,8 @@ pub enum Action {
 pub enum UnbanReason {
     Manual,
     Expired,
+    /// Lifted on another server of the cluster (never published again).
+    Remote,
 }
 
 impl UnbanReason {
@@ -32,6 +34,7 @@ impl UnbanReason {
         match self {
             UnbanReason::Manual => "manual",
             UnbanReason::Expired => "expired",
+            UnbanReason::Remote => "remote",
         }
     }
 }

@@ -11,22 +11,46 @@ pub enum BanOrigin {
     Rule(String),
     /// `secast ban` on the CLI.
     Manual,
+    /// Another server of the cluster: its rule (or `manual`) and its node name. Such a ban is
+    /// applied here but never published again (no echo between servers).
+    Remote { rule: String, node: String },
 }
 
 impl BanOrigin {
-    pub fn label(&self) -> &str {
+    /// The origin in one word: `brute_force`, `manual`, or `brute_force@nodeB` for a ban
+    /// another server decided. The ledger stores it this way.
+    pub fn label(&self) -> String {
         match self {
-            BanOrigin::Rule(r) => r,
-            BanOrigin::Manual => "manual",
+            BanOrigin::Rule(r) => r.clone(),
+            BanOrigin::Manual => "manual".to_owned(),
+            BanOrigin::Remote { rule, node } => format!("{rule}@{node}"),
         }
     }
 
     pub fn from_label(label: &str) -> BanOrigin {
         if label == "manual" {
             BanOrigin::Manual
+        } else if let Some((rule, node)) = label.split_once('@') {
+            BanOrigin::Remote {
+                rule: rule.to_owned(),
+                node: node.to_owned(),
+            }
         } else {
             BanOrigin::Rule(label.to_owned())
         }
+    }
+
+    /// The rule (or `manual`) without the node.
+    pub fn rule(&self) -> &str {
+        match self {
+            BanOrigin::Rule(r) => r,
+            BanOrigin::Manual => "manual",
+            BanOrigin::Remote { rule, .. } => rule,
+        }
+    }
+
+    pub fn is_remote(&self) -> bool {
+        matches!(self, BanOrigin::Remote { .. })
     }
 }
 

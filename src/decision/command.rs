@@ -1,10 +1,12 @@
 //! An administrator's request (CLI, AMI), and the channel its answer comes back on once it is
-//! durable.
+//! durable; or what the other servers of the cluster report ([`Remote`]).
 
 use std::time::Duration;
 
 use crossbeam_channel::Sender;
 use ipnet::IpNet;
+
+use super::remote::Remote;
 
 /// Where the answer to a ban/unban goes once it is on disk (or has failed): the text to show.
 pub type Ack = Sender<Result<String, String>>;
@@ -21,4 +23,7 @@ pub enum Command {
         net: IpNet,
         ack: Ack,
     },
+    /// From the cluster's link: applied through the engine like a local decision (whitelist,
+    /// offence history, ledger, firewall), never published again.
+    Remote(Remote),
 }

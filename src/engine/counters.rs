@@ -8,4 +8,10 @@ pub struct EngineCounters {
     pub spared: u64,
     pub events_from_banned: u64,
     pub evicted_ips: u64,
+    /// Bans other servers of the cluster decided, applied here.
+    pub remote_bans: u64,
+    /// Bans from the cluster this server's whitelist refused.
+    pub remote_refused: u64,
+    /// Failures other servers counted, added here.
+    pub remote_failures: u64,
 }

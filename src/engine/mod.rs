@@ -6,7 +6,8 @@
 //! - [`rules`]: what each rule counts, and the one order they are evaluated in;
 //! - [`bans`]: the one place a ban is decided (whitelist, escalation, offence history);
 //! - [`housekeeping`]: ban expiry, forgetting idle sources and old offences;
-//! - [`queries`]: what the CLI and the dialplan ask (risk, reports).
+//! - [`queries`]: what the CLI and the dialplan ask (risk, reports);
+//! - [`remote`]: what the other servers of a cluster report (bans, failures, offences).
 
 mod ban_table;
 mod bans;
@@ -15,6 +16,7 @@ pub mod escalation;
 mod housekeeping;
 pub mod neighbourhood;
 mod queries;
+mod remote;
 mod report;
 pub mod risk;
 mod rules;
@@ -30,6 +32,7 @@ use ipnet::IpNet;
 
 pub use ban_table::BanTable;
 pub use counters::EngineCounters;
+pub use remote::LocalFailure;
 pub use report::{AccountReport, IpReport, RecentEvent};
 
 use crate::config::Config;

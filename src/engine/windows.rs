@@ -28,6 +28,17 @@ impl WindowCount {
         self.count
     }
 
+    /// Counts `n` more at `now` (another server's batch); returns the count in the window.
+    pub fn add_many(&mut self, n: u32, now: Millis, window_ms: Millis) -> u32 {
+        let now = secs(now);
+        if self.count == 0 || now < self.start || elapsed_ms(self.start, now) >= window_ms {
+            self.start = now;
+            self.count = 0;
+        }
+        self.count = self.count.saturating_add(n);
+        self.count
+    }
+
     /// The count as of `now` (0 once the window has passed).
     pub fn current(&self, now: Millis, window_ms: Millis) -> u32 {
         if self.count == 0 || elapsed_ms(self.start, secs(now)) >= window_ms {

@@ -5,9 +5,11 @@
 //! - [`state`]: the running module's shared state for the CLI and dialplan functions;
 //! - [`notifier`]: bans, unbans and alerts told to the admin (log, AMI);
 //! - [`config_load`]: `secast.conf` as Asterisk parsed it, into a configuration;
-//! - [`audit_runner`]: the configuration audit's thread: when to audit, gathering, announcing.
+//! - [`audit_runner`]: the configuration audit's thread: when to audit, gathering, announcing;
+//! - [`cluster`]: the cluster's link and its feeds from Asterisk, started from `[cluster]`.
 
 mod audit_runner;
+mod cluster;
 mod config_load;
 #[allow(unsafe_code)]
 mod ffi;

@@ -43,7 +43,7 @@ impl Notifier for AsteriskNotifier {
                 ("Address", ban.net.to_string()),
                 ("Duration", length_text(ban)),
                 ("Until", until_text(ban)),
-                ("Rule", ban.origin.label().to_owned()),
+                ("Rule", ban.origin.label()),
                 ("Offence", ban.offence.to_string()),
                 ("Reason", ban.reason.clone()),
             ],

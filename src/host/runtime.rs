@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::audit_runner::AuditThread;
+use super::cluster::{self, ClusterRuntime};
 use super::config_load;
 use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::security_topic::Subscription;
@@ -14,6 +15,7 @@ use super::ffi::{ModuleHandle, cli, functions, paths};
 use super::notifier::AsteriskNotifier;
 use super::state;
 use crate::audit::AuditDesk;
+use crate::cluster::{BanPublisher, Hub};
 use crate::config::{Config, FirewallBackend};
 use crate::enforce::ledger::Ledger;
 use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
@@ -28,6 +30,9 @@ struct Runtime {
     subscription: Subscription,
     pipeline: Pipeline,
     enforcer: Enforcer,
+    /// For the whole load: the engine and the notifier hold it, whether or not a link runs.
+    hub: Arc<Hub>,
+    cluster: Option<ClusterRuntime>,
 }
 
 static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
@@ -81,6 +86,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     };
 
     let log = Arc::new(AsteriskLog);
+    let hub = Arc::new(Hub::new().map_err(|e| format!("cannot set up the cluster hub: {e}"))?);
     if config.firewall.backend == FirewallBackend::Off {
         host_log!(
             Level::Notice,
@@ -90,7 +96,11 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     let enforcer = Enforcer::start(EnforcerSetup {
         opener: firewall::opener(&config.firewall),
         ledger,
-        notifier: Arc::new(Fanout(vec![Arc::new(AsteriskNotifier)])),
+        notifier: Arc::new(Fanout(vec![
+            Arc::new(AsteriskNotifier),
+            // Queues this server's own bans for the others (never one that came from them).
+            Arc::new(BanPublisher(hub.clone())),
+        ])),
         log: log.clone(),
         check_interval: config.firewall.check_interval,
         clock: wall_clock_ms,
@@ -109,6 +119,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         enforcer_stats: Some(enforcer.stats.clone()),
         clock: wall_clock_ms,
         audit: Some(desk.clone()),
+        cluster: Some(hub.clone()),
     };
     let (pipeline, ingress) = match Pipeline::start_with(config, log, services) {
         Ok(p) => p,
@@ -153,11 +164,14 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             "some SECAST_* dialplan functions could not be registered"
         );
     }
+    let cluster = cluster::start(&pipeline.shared.config(), &hub, &pipeline.shared);
     *slot = Some(Runtime {
         audit,
         subscription,
         pipeline,
         enforcer,
+        hub,
+        cluster,
     });
     Ok(())
 }
@@ -177,6 +191,10 @@ fn teardown(rt: Runtime) {
     functions::unregister();
     cli::unregister();
     state::set(None);
+    // The link hands reports to the engine: it stops while the engine still runs.
+    if let Some(c) = rt.cluster {
+        c.stop();
+    }
     // The engine finishes its queue and hands its last decisions to the enforcer, which
     // writes them to the ledger before it stops: nothing decided is lost on unload.
     rt.pipeline.join();
@@ -199,10 +217,32 @@ pub fn reload() -> bool {
                     "queue, firewall and ledger settings change at the next module load"
                 );
             }
+            let cluster_changed = cfg.cluster != current.cluster
+                || cfg.escalation.history != current.escalation.history;
             state::with_shared(|s| s.reconfigure(cfg));
+            if cluster_changed {
+                restart_cluster();
+            }
             host_log!(Level::Verbose, "res_secast configuration reloaded");
             true
         }
         None => false,
+    }
+}
+
+/// `[cluster]` changed on reload: the link starts again with the new settings (the hub, and
+/// with it what is queued, stays).
+fn restart_cluster() {
+    let mut slot = RUNTIME.locked();
+    let Some(rt) = slot.as_mut() else {
+        return;
+    };
+    if let Some(c) = rt.cluster.take() {
+        c.stop();
+    }
+    let shared = rt.pipeline.shared.clone();
+    rt.cluster = cluster::start(&shared.config(), &rt.hub, &shared);
+    if rt.cluster.is_none() {
+        host_log!(Level::Notice, "cluster: off after reload");
     }
 }

@@ -42,9 +42,41 @@ pub fn parse_host_address(text: &str) -> Option<IpAddr> {
     host.parse().ok().map(canonical_ip)
 }
 
+/// `host:port` as a SIP URI can carry it: an IPv4 address, a bracketed IPv6 address or a DNS
+/// name, and a port from 1 to 65535. Nothing else (no user part, no parameters).
+pub fn valid_host_port(text: &str) -> bool {
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return false;
+    };
+    if !port.parse::<u16>().is_ok_and(|p| p != 0) {
+        return false;
+    }
+    if let Some(inner) = host.strip_prefix('[') {
+        return inner
+            .strip_suffix(']')
+            .is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok());
+    }
+    (1..=253).contains(&host.len())
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_and_port_for_a_sip_uri() {
+        assert!(valid_host_port("198.51.100.12:5080"));
+        assert!(valid_host_port("[2001:db8::12]:5060"));
+        assert!(valid_host_port("pbx-b.example.net:5060"));
+        assert!(!valid_host_port("198.51.100.12"));
+        assert!(!valid_host_port("2001:db8::12:5060"));
+        assert!(!valid_host_port("a@b:5060"));
+        assert!(!valid_host_port("host:0"));
+        assert!(!valid_host_port("host;transport=tcp:5060"));
+    }
 
     #[test]
     fn host_addresses_come_with_or_without_port_and_brackets() {

@@ -1,36 +1,20 @@
-//! An administrator's commands, carried out on the worker thread, and the hand-over of every
-//! decision to the enforcer.
-
-use std::time::Instant;
+//! An administrator's commands, carried out on the worker thread (and the cluster's reports,
+//! handed on to [`super::remote`]).
 
 use crossbeam_channel::Sender;
 
+use super::dispatch::dispatch;
 use super::shared::Shared;
-use crate::decision::{Ack, Action, Command, UnbanReason};
+use crate::decision::{Action, Command, UnbanReason};
 use crate::enforce::Order;
+use crate::util::log::LogSink;
 
-/// Hands decisions to the enforcer. Without one (counting only) an ack is answered at once.
-pub(super) fn dispatch(actions: Vec<Action>, ack: Option<Ack>, orders: Option<&Sender<Order>>) {
-    if actions.is_empty() && ack.is_none() {
-        return;
-    }
-    match orders {
-        Some(tx) => {
-            let _ = tx.send(Order::Act {
-                actions,
-                ack,
-                decided: Instant::now(),
-            });
-        }
-        None => {
-            if let Some(ack) = ack {
-                let _ = ack.send(Ok("recorded (no enforcer running)".to_owned()));
-            }
-        }
-    }
-}
-
-pub(super) fn run(cmd: Command, shared: &Shared, orders: Option<&Sender<Order>>) {
+pub(super) fn run(
+    cmd: Command,
+    shared: &Shared,
+    orders: Option<&Sender<Order>>,
+    log: &dyn LogSink,
+) {
     let now = shared.now();
     match cmd {
         Command::Ban {
@@ -63,5 +47,6 @@ pub(super) fn run(cmd: Command, shared: &Shared, orders: Option<&Sender<Order>>)
                 }
             }
         }
+        Command::Remote(report) => super::remote::run(report, shared, orders, log),
     }
 }

@@ -4,10 +4,11 @@ use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
-use super::commands::dispatch;
+use super::dispatch::dispatch;
 use super::shared::Shared;
+use crate::cluster::{Hub, Login};
 use crate::enforce::Order;
-use crate::intake::RawEvent;
+use crate::intake::{EventKind, RawEvent, SecurityEvent};
 use crate::util::escape::for_log;
 use crate::util::log::{Level, LogSink};
 
@@ -33,8 +34,30 @@ pub(super) fn process(
                     ),
                 );
             }
-            let actions = shared.engine().on_event(&ev, shared.now());
+            let hub = shared.cluster.as_ref();
+            let shares = hub
+                .map(|h| h.shares())
+                .unwrap_or(crate::config::Shares::NONE);
+            let (actions, share) = {
+                let mut engine = shared.engine();
+                let share = shares
+                    .failures
+                    .then(|| engine.failure_to_share(&ev))
+                    .flatten();
+                (engine.on_event(&ev, shared.now()), share)
+            };
             dispatch(actions, None, orders);
+            if let Some(hub) = hub {
+                // Counted here, sent by the cluster thread in a batch 50 ms later.
+                if let Some(f) = share
+                    && hub.tally.add(&f)
+                {
+                    hub.wake();
+                }
+                if shares.registrations {
+                    note_login(hub, &ev);
+                }
+            }
             // One counters lock per event, taken after the engine's is released (never both).
             let mut counters = shared.event_counters();
             counters.record(&ev, cfg.general.max_tracked_sources);
@@ -50,4 +73,28 @@ pub(super) fn process(
             }
         }
     }
+}
+
+/// A SuccessfulAuth tells where a REGISTER really came from: the cluster joins it with the
+/// registration's contact by Call-ID (Asterisk does not store the source of a REGISTER).
+fn note_login(hub: &Hub, ev: &SecurityEvent) {
+    if ev.kind != EventKind::SuccessfulAuth {
+        return;
+    }
+    let Some(call_id) = ev
+        .session
+        .as_ref()
+        .filter(|s| !s.is_empty() && s.len() <= 256)
+    else {
+        return;
+    };
+    hub.login(Login {
+        call_id: call_id.clone(),
+        address: std::net::SocketAddr::new(ev.remote.ip, ev.remote.port),
+        transport: ev
+            .remote
+            .transport
+            .map(|t| t.name().to_owned())
+            .unwrap_or_default(),
+    });
 }

@@ -8,12 +8,14 @@
 
 pub mod audit_inputs;
 mod commands;
+mod dispatch;
 mod envelope;
 mod event_counters;
 mod events;
 mod ingress;
 mod ingress_counters;
 mod lookup_sources;
+mod remote;
 mod services;
 mod shared;
 
@@ -78,6 +80,7 @@ impl Pipeline {
             started: Instant::now(),
             started_wall: SystemTime::now(),
             audit: services.audit,
+            cluster: services.cluster,
         });
         let worker_shared = shared.clone();
         let orders = services.enforcer;
@@ -118,13 +121,13 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                     shared.ingress.taken.fetch_add(1, Ordering::Relaxed);
                     events::process(raw, received, shared, orders.as_ref(), log);
                 }
-                Some(Envelope::Command(cmd)) => commands::run(cmd, shared, orders.as_ref()),
+                Some(Envelope::Command(cmd)) => commands::run(cmd, shared, orders.as_ref(), log),
                 Some(Envelope::Shutdown) | None => {}
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
                 let actions = shared.engine().tick(shared.now());
-                commands::dispatch(actions, None, orders.as_ref());
+                dispatch::dispatch(actions, None, orders.as_ref());
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();

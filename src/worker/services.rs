@@ -7,6 +7,7 @@ use crossbeam_channel::Sender;
 use ipnet::IpNet;
 
 use crate::audit::AuditDesk;
+use crate::cluster::Hub;
 use crate::decision::Ban;
 use crate::enforce::{EnforcerStats, Order};
 use crate::util::time::{Millis, wall_clock_ms};
@@ -24,6 +25,9 @@ pub struct Services {
     pub clock: fn() -> Millis,
     /// Where `secast audit` asks for a report; None when nothing audits (tests).
     pub audit: Option<Arc<AuditDesk>>,
+    /// The cluster's hub when `[cluster]` may run: failures and logins go there, and what the
+    /// cluster reports comes back as commands.
+    pub cluster: Option<Arc<Hub>>,
 }
 
 impl Default for Services {
@@ -36,6 +40,7 @@ impl Default for Services {
             enforcer_stats: None,
             clock: wall_clock_ms,
             audit: None,
+            cluster: None,
         }
     }
 }

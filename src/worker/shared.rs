@@ -11,6 +11,7 @@ use super::event_counters::EventCounters;
 use super::ingress_counters::IngressCounters;
 use super::lookup_sources::LookupSources;
 use crate::audit::AuditDesk;
+use crate::cluster::Hub;
 use crate::config::Config;
 use crate::decision::Command;
 use crate::enforce::EnforcerStats;
@@ -38,6 +39,8 @@ pub struct Shared {
     pub started_wall: SystemTime,
     /// The configuration audit's reports and requests (`secast audit`).
     pub audit: Option<Arc<AuditDesk>>,
+    /// The cluster's hub (registrations, link status), when the module has one.
+    pub cluster: Option<Arc<Hub>>,
 }
 
 impl Shared {

@@ -20,6 +20,11 @@
 #include "asterisk/astobj2.h"
 #include "asterisk/sorcery.h"
 #define SECAST_OPT_FLAG_FULLY_BOOTED AST_OPT_FLAG_FULLY_BOOTED
+#include "asterisk/utils.h"
+#include "asterisk/paths.h"
+#include "asterisk/astobj2.h"
+#include "asterisk/devicestate.h"
+#include "asterisk/sorcery.h"
 #define SECAST_EVENT_FLAG_SECURITY EVENT_FLAG_SECURITY
 #else
 #include "secast_asterisk.h"
@@ -109,6 +114,19 @@ int main(void)
 	SIZE(ast_json_payload);
 	OFF(ast_json_payload, json);
 
+	SIZE(ast_eid);
+	SIZE(ast_device_state_message);
+	OFF(ast_device_state_message, device);
+	OFF(ast_device_state_message, eid);
+	OFF(ast_device_state_message, state);
+	OFF(ast_device_state_message, cachable);
+
+	SIZE(ast_sorcery_observer);
+	OFF(ast_sorcery_observer, created);
+	OFF(ast_sorcery_observer, updated);
+	OFF(ast_sorcery_observer, deleted);
+	OFF(ast_sorcery_observer, loaded);
+
 	/* Enum values the module passes to Asterisk. */
 	printf("value AST_MODULE_LOAD_DECLINE %d\n", (int)AST_MODULE_LOAD_DECLINE);
 	printf("value AST_MODFLAG_LOAD_ORDER %d\n", (int)AST_MODFLAG_LOAD_ORDER);
@@ -123,5 +141,16 @@ int main(void)
 		(int)AST_RETRIEVE_FLAG_MULTIPLE, (int)AST_RETRIEVE_FLAG_ALL);
 	printf("value AST_HANDLER_PREFER_LIST %d\n", (int)AST_HANDLER_PREFER_LIST);
 	printf("value AST_MODULE_SUPPORT_CORE %d\n", (int)AST_MODULE_SUPPORT_CORE);
+	printf("value AST_DEVICE_UNKNOWN %d NOT_INUSE %d INUSE %d BUSY %d INVALID %d\n",
+		(int)AST_DEVICE_UNKNOWN, (int)AST_DEVICE_NOT_INUSE, (int)AST_DEVICE_INUSE,
+		(int)AST_DEVICE_BUSY, (int)AST_DEVICE_INVALID);
+	printf("value AST_DEVICE_UNAVAILABLE %d RINGING %d RINGINUSE %d ONHOLD %d TOTAL %d\n",
+		(int)AST_DEVICE_UNAVAILABLE, (int)AST_DEVICE_RINGING, (int)AST_DEVICE_RINGINUSE,
+		(int)AST_DEVICE_ONHOLD, (int)AST_DEVICE_TOTAL);
+	printf("value AST_DEVSTATE_CACHABLE %d\n", (int)AST_DEVSTATE_CACHABLE);
+	printf("value OBJ_NODATA %d\n", (int)OBJ_NODATA);
+	printf("value AST_RETRIEVE_FLAG_MULTIPLE %d ALL %d\n", (int)AST_RETRIEVE_FLAG_MULTIPLE,
+		(int)AST_RETRIEVE_FLAG_ALL);
+	printf("value AST_HANDLER_ONLY_STRING %d\n", (int)AST_HANDLER_ONLY_STRING);
 	return 0;
 }

@@ -74,12 +74,28 @@ impl Asterisk {
 
     /// `conf`, when given, replaces the sandbox's secast.conf.
     pub fn start_with_conf(name: &str, conf: Option<&str>) -> Asterisk {
-        Self::start_with_overlay(name, conf, None)
+        Self::start_full(name, conf, None, &[])
     }
 
     /// Like [`Asterisk::start_with_conf`], with the config files of `overlay` (a folder under
     /// `sandbox/`, e.g. `etc-weak`) over the sandbox's own.
     pub fn start_with_overlay(name: &str, conf: Option<&str>, overlay: Option<&str>) -> Asterisk {
+        Self::start_full(name, conf, overlay, &[])
+    }
+
+    /// Like [`Asterisk::start_with_conf`], with environment for `asterisk.sh up`
+    /// (`SECAST_ENTITY_ID`, `SECAST_SYSTEM_NAME`, `SECAST_ETC_APPEND`, …).
+    pub fn start_with_env(name: &str, conf: Option<&str>, env: &[(&str, &str)]) -> Asterisk {
+        Self::start_full(name, conf, None, env)
+    }
+
+    /// Starts with an optional secast.conf, config overlay and environment for `up`.
+    pub fn start_full(
+        name: &str,
+        conf: Option<&str>,
+        overlay: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Asterisk {
         let module = module_path();
         assert!(
             module.exists(),
@@ -88,6 +104,11 @@ impl Asterisk {
         );
         let mut cmd = Command::new(script("asterisk.sh"));
         cmd.args(["up", name]).arg(&module);
+        cmd.envs(env.iter().copied());
+        // This machine's environment points these at paths the chroot lacks; a TLS stack
+        // that honours them would fail inside Asterisk. res_secast reads its CA file from
+        // secast.conf only, and the tests keep Asterisk's environment clean of them anyway.
+        cmd.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
         let conf_file = std::env::temp_dir().join(format!("secast-e2e-{name}.conf"));
         if let Some(c) = conf {
             std::fs::write(&conf_file, c).unwrap();
@@ -302,7 +323,10 @@ while True:
 
     /// Starts Asterisk again on the same instance directory (ledger, logs) and module.
     pub fn restart(&self) {
-        let out = run(Command::new(script("asterisk.sh")).args(["restart", &self.name]));
+        let out = run(Command::new(script("asterisk.sh"))
+            .args(["restart", &self.name])
+            .env_remove("SSL_CERT_FILE")
+            .env_remove("SSL_CERT_DIR"));
         assert!(out.status.success(), "restart failed:\n{}", text(&out));
     }
 

@@ -23,7 +23,7 @@ pub(super) fn format_ban(b: &Ban) -> String {
         b.since,
         b.net,
         until,
-        for_log(b.origin.label()),
+        for_log(&b.origin.label()),
         b.offence,
         crate::util::escape::untrusted(b.reason.as_bytes(), 400)
     )

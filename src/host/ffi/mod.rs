@@ -3,13 +3,16 @@
 //! safe face: logging, CLI and dialplan-function registration, manager events, the config
 //! file, the security-topic subscription, and the module record with its load/unload/reload
 //! entries; for the audit, other config files, PJSIP's sorcery objects, the dialplan, the
-//! module list and the manager topic's FullyBooted/Reload announcements. Every entry Asterisk
-//! calls is defined with [`entry::asterisk_entry!`].
+//! module list and the manager topic's FullyBooted/Reload announcements; for the cluster, the
+//! device-state feed and the PJSIP contact observer. Every entry Asterisk calls is defined
+//! with [`entry::asterisk_entry!`].
 
 mod sys;
 
 pub mod cli;
 pub mod config_file;
+pub mod contacts;
+pub mod device_state;
 pub mod dialplan;
 pub mod entry;
 pub mod functions;
@@ -19,6 +22,7 @@ pub mod manager_topic;
 mod module_handle;
 mod module_record;
 pub mod modules;
+pub mod node_identity;
 mod owned_static;
 pub mod paths;
 pub mod security_topic;
