@@ -433,7 +433,7 @@ fn a_phone_on_one_server_is_found_called_and_its_lamp_shown_from_another() {
         .args(["netns", "exec", &b.netns(), "sipp", "127.0.0.1:5060"])
         .arg("-sf")
         .arg(script("sipp/register.xml"))
-        .args(["-s", "1001", "-au", "1001", "-ap", "Sandbox-1001-pw"])
+        .args(["-s", "1001", "-au", "1001", "-ap", sandbox::PASSWORD_1001])
         .args(["-i", "127.0.0.1", "-p", "5063", "-m", "1"])
         .args(["-key", "expires", "120", "-key", "contact_port", "5062"])
         .args(["-key", "ua", "secast-phone/1.0"])

@@ -78,7 +78,7 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
         "203.0.113.130",
         1,
         "1001",
-        "Sandbox-alpha-pw",
+        sandbox::PASSWORD_1001,
         PHONE_RTT_MS,
     );
     assert!(out.contains("1 successful, 0 failed"), "{out}");
@@ -91,7 +91,7 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
         "203.0.113.131",
         1,
         "1002",
-        "Sandbox-bravo-pw",
+        sandbox::PASSWORD_1002,
         PHONE_RTT_MS,
     );
     assert!(out.contains("0 successful, 1 failed"), "{out}");
@@ -105,7 +105,7 @@ fn geofencing_refuses_the_wrong_country_even_with_the_right_password() {
         "203.0.113.200",
         1,
         "1003",
-        "Sandbox-charlie-pw",
+        sandbox::PASSWORD_1003,
         PHONE_RTT_MS,
     );
     assert!(out.contains("1 successful, 0 failed"), "{out}");

@@ -9,6 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// The sandbox users' passwords (sandbox/etc/pjsip.conf): 1001, 1002 and 1003.
+pub const PASSWORD_1001: &str = "Sandbox-alpha-pw";
+pub const PASSWORD_1002: &str = "Sandbox-bravo-pw";
+pub const PASSWORD_1003: &str = "Sandbox-charlie-pw";
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
