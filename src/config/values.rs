@@ -27,10 +27,15 @@ pub fn parse_u32(v: &str, min: u32, max: u32) -> Result<u32, String> {
     }
 }
 
+/// A duration from 1 second to [`crate::util::duration::MAX`]: a longer one is refused here
+/// rather than overflowing later (milliseconds in an i64, the half-life times 8).
 pub fn parse_duration(v: &str) -> Result<Duration, String> {
     match crate::util::duration::parse(v) {
         Some(d) if d >= Duration::from_secs(1) => Ok(d),
-        _ => Err("a duration such as 30s, 10m, 1h, 1d or 1w".to_owned()),
+        _ => Err(format!(
+            "a duration such as 30s, 10m, 1h, 1d or 1w, from 1s to {}",
+            crate::util::duration::format(crate::util::duration::MAX)
+        )),
     }
 }
 
