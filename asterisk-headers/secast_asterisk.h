@@ -223,6 +223,7 @@ struct ast_variable {
 
 struct ast_config *ast_config_load2(const char *filename, const char *who_asked,
 	struct ast_flags flags);
+void ast_variables_destroy(struct ast_variable *var);
 void ast_config_destroy(struct ast_config *cfg);
 char *ast_category_browse(struct ast_config *config, const char *prev_name);
 struct ast_variable *ast_variable_browse(const struct ast_config *config,
@@ -275,5 +276,54 @@ struct ast_json *ast_json_object_get(struct ast_json *object, const char *key);
 const char *ast_json_string_get(const struct ast_json *string);
 intmax_t ast_json_integer_get(const struct ast_json *integer);
 enum ast_json_type ast_json_typeof(const struct ast_json *value);
+
+/* ---- astobj2.h ---------------------------------------------------------------------------- */
+
+struct ao2_container;
+
+/* 24 bytes, returned by value from ao2_iterator_init (a hidden result pointer in the SysV ABI).
+ * Holds a reference on the container until ao2_iterator_destroy. */
+struct ao2_iterator {
+	struct ao2_container *c;
+	void *last_node;
+	int complete;
+	int flags;
+};
+
+struct ao2_iterator ao2_iterator_init(struct ao2_container *c, int flags);
+/* What the ao2_iterator_next() macro calls; each object returned carries +1 reference. */
+void *__ao2_iterator_next(struct ao2_iterator *iter, const char *tag, const char *file, int line,
+	const char *func);
+void ao2_iterator_destroy(struct ao2_iterator *iter);
+/* What the ao2_ref() macro calls; returns the count before the change. */
+int __ao2_ref(void *o, int delta, const char *tag, const char *file, int line, const char *func);
+
+/* ---- sorcery.h --------------------------------------------------------------------------- */
+
+struct ast_sorcery;
+
+enum ast_sorcery_retrieve_flags {
+	AST_RETRIEVE_FLAG_DEFAULT = 0,
+	AST_RETRIEVE_FLAG_MULTIPLE = 1 << 0,
+	AST_RETRIEVE_FLAG_ALL = 1 << 1,
+};
+
+enum ast_sorcery_field_handler_flags {
+	AST_HANDLER_PREFER_STRING = 0,
+	AST_HANDLER_PREFER_LIST = 1,
+	AST_HANDLER_ONLY_STRING = 2,
+	AST_HANDLER_ONLY_LIST = 3,
+};
+
+/* With MULTIPLE|ALL and no fields: a new container of every object of the type (empty when
+ * there are none), or NULL for a type nobody registered. */
+void *ast_sorcery_retrieve_by_fields(const struct ast_sorcery *sorcery, const char *type,
+	unsigned int flags, struct ast_variable *fields);
+struct ast_variable *ast_sorcery_objectset_create2(const struct ast_sorcery *sorcery,
+	const void *object, enum ast_sorcery_field_handler_flags flags);
+const char *ast_sorcery_object_get_id(const void *object);
+
+/* res_pjsip's `struct ast_sorcery *ast_sip_get_sorcery(void)` is not declared here: res_pjsip
+ * may be absent, so it is looked up at run time with dlsym(RTLD_DEFAULT, ...). */
 
 #endif

@@ -13,8 +13,12 @@ pub mod function_args;
 pub mod geo_page;
 pub mod ip_page;
 pub mod number_page;
+pub mod protection_commands;
 pub mod status_page;
 pub mod version;
+pub mod whitelist_page;
+
+pub use cli_commands::CliCommand;
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

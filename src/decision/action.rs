@@ -25,6 +25,9 @@ pub enum Action {
 pub enum UnbanReason {
     Manual,
     Expired,
+    /// The ban may not stand: it covers a protected address (loopback, this host, a trunk,
+    /// a resolver…) or no firewall can apply it (a ban from an older ledger).
+    Refused,
 }
 
 impl UnbanReason {
@@ -32,6 +35,7 @@ impl UnbanReason {
         match self {
             UnbanReason::Manual => "manual",
             UnbanReason::Expired => "expired",
+            UnbanReason::Refused => "refused",
         }
     }
 }

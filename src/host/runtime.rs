@@ -18,7 +18,7 @@ use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
 use crate::util::lock::LockExt;
 use crate::util::log::Level;
 use crate::util::time::wall_clock_ms;
-use crate::worker::{Pipeline, Services};
+use crate::worker::{Pipeline, ProtectionReaders, Services};
 use std::sync::Arc;
 
 struct Runtime {
@@ -104,6 +104,10 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         enforcer: Some(enforcer.sender()),
         enforcer_stats: Some(enforcer.stats.clone()),
         clock: wall_clock_ms,
+        protection: Some(ProtectionReaders {
+            system: true,
+            pjsip: Some(Arc::new(super::ffi::pjsip_objects::read)),
+        }),
     };
     let (pipeline, ingress) = match Pipeline::start_with(config, log, services) {
         Ok(p) => p,

@@ -41,22 +41,24 @@ pub fn canonical_net(net: IpNet) -> IpNet {
     .trunc()
 }
 
-/// Why a network can never be banned, or None when it can. A ban must be refused before it is
+/// Why a network can never be banned (to follow "refusing to ban NET: "), or None when it
+/// can. A ban must be refused before it is
 /// recorded: one that no firewall can apply would otherwise stay pending forever and come
 /// back from the ledger after every restart.
 pub fn unbannable(net: &IpNet) -> Option<String> {
     let net = canonical_net(*net);
     if net.prefix_len() == 0 {
-        return Some(format!("{net} is every address"));
+        return Some("that is every address".to_owned());
     }
     // Wider than ::ffff:0:0/96 and covering it: on the wire the IPv4 part is IPv4 and the
     // rest is IPv6, and no one firewall set holds both. Ban the IPv4 and IPv6 networks apart.
     if let IpNet::V6(v6) = net
         && v6.contains(&mapped_space())
     {
-        return Some(format!(
-            "{net} mixes IPv6 with every IPv4-mapped address; ban the IPv4 and IPv6 networks separately"
-        ));
+        return Some(
+            "it mixes IPv6 with every IPv4-mapped address; ban the IPv4 and IPv6 networks separately"
+                .to_owned(),
+        );
     }
     None
 }

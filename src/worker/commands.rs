@@ -39,7 +39,12 @@ pub(super) fn run(cmd: Command, shared: &Shared, orders: Option<&Sender<Order>>)
             reason,
             ack,
         } => {
-            let result = shared.engine().manual_ban(net, length, &reason, now);
+            let result = {
+                let mut engine = shared.engine();
+                let r = engine.manual_ban(net, length, &reason, now);
+                super::shared::publish(&mut engine, &shared.published);
+                r
+            };
             match result {
                 Ok(ban) => dispatch(vec![Action::Ban(ban)], Some(ack), orders),
                 Err(why) => {
@@ -48,7 +53,12 @@ pub(super) fn run(cmd: Command, shared: &Shared, orders: Option<&Sender<Order>>)
             }
         }
         Command::Unban { net, ack } => {
-            let removed = shared.engine().manual_unban(&net);
+            let removed = {
+                let mut engine = shared.engine();
+                let r = engine.manual_unban(&net);
+                super::shared::publish(&mut engine, &shared.published);
+                r
+            };
             match removed {
                 Some(ban) => dispatch(
                     vec![Action::Unban {

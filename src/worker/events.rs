@@ -33,11 +33,17 @@ pub(super) fn process(
                     ),
                 );
             }
-            let actions = shared.engine().on_event(&ev, shared.now());
+            let now = shared.now();
+            let actions = {
+                let mut engine = shared.engine();
+                let actions = engine.on_event(&ev, now);
+                super::shared::publish(&mut engine, &shared.published);
+                actions
+            };
             dispatch(actions, None, orders);
             // One counters lock per event, taken after the engine's is released (never both).
             let mut counters = shared.event_counters();
-            counters.record(&ev, cfg.general.max_tracked_sources);
+            counters.record(&ev, cfg.general.max_tracked_sources, now);
             counters.latency.record(received.elapsed());
         }
         Err(err) => {

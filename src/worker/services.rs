@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use ipnet::IpNet;
 
+use super::protection_refresh::ProtectionReaders;
 use crate::decision::Ban;
 use crate::enforce::{EnforcerStats, Order};
 use crate::util::time::{Millis, wall_clock_ms};
@@ -21,6 +22,9 @@ pub struct Services {
     /// The enforcer's counters, for the status report.
     pub enforcer_stats: Option<Arc<EnforcerStats>>,
     pub clock: fn() -> Millis,
+    /// What is read again and again to protect what the PBX depends on (host addresses,
+    /// resolvers, gateways, PJSIP peers); None: nothing is (tests).
+    pub protection: Option<ProtectionReaders>,
 }
 
 impl Default for Services {
@@ -32,6 +36,7 @@ impl Default for Services {
             enforcer: None,
             enforcer_stats: None,
             clock: wall_clock_ms,
+            protection: None,
         }
     }
 }

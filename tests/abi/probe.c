@@ -16,6 +16,8 @@
 #include "asterisk/json.h"
 #include "asterisk/stasis.h"
 #include "asterisk/manager.h"
+#include "asterisk/astobj2.h"
+#include "asterisk/sorcery.h"
 #define SECAST_EVENT_FLAG_SECURITY EVENT_FLAG_SECURITY
 #else
 #include "secast_asterisk.h"
@@ -94,6 +96,12 @@ int main(void)
 	SIZE(ast_json_payload);
 	OFF(ast_json_payload, json);
 
+	SIZE(ao2_iterator);
+	OFF(ao2_iterator, c);
+	OFF(ao2_iterator, last_node);
+	OFF(ao2_iterator, complete);
+	OFF(ao2_iterator, flags);
+
 	/* Enum values the module passes to Asterisk. */
 	printf("value AST_MODULE_LOAD_DECLINE %d\n", (int)AST_MODULE_LOAD_DECLINE);
 	printf("value AST_MODFLAG_LOAD_ORDER %d\n", (int)AST_MODFLAG_LOAD_ORDER);
@@ -103,5 +111,8 @@ int main(void)
 		(int)STASIS_SUBSCRIPTION_FILTER_SELECTIVE);
 	printf("value AST_JSON_INTEGER %d\n", (int)AST_JSON_INTEGER);
 	printf("value EVENT_FLAG_SECURITY %d\n", (int)SECAST_EVENT_FLAG_SECURITY);
+	printf("value AST_RETRIEVE_FLAG_MULTIPLE %d AST_RETRIEVE_FLAG_ALL %d\n",
+		(int)AST_RETRIEVE_FLAG_MULTIPLE, (int)AST_RETRIEVE_FLAG_ALL);
+	printf("value AST_HANDLER_PREFER_LIST %d\n", (int)AST_HANDLER_PREFER_LIST);
 	return 0;
 }

@@ -1,7 +1,7 @@
 //! The boundary with Asterisk's C API. Only this folder sees `sys` (the declarations bindgen
 //! generates from `asterisk-headers/`) and writes `unsafe`; it offers the rest of `host` a small
 //! safe face: logging, CLI and dialplan-function registration, manager events, the config
-//! file, the security-topic subscription, and the module record with its load/unload/reload
+//! file, the security-topic subscription, PJSIP's objects, and the module record with its load/unload/reload
 //! entries. Every entry Asterisk calls is defined with [`entry::asterisk_entry!`].
 
 mod sys;
@@ -16,6 +16,7 @@ mod module_handle;
 mod module_record;
 mod owned_static;
 pub mod paths;
+pub mod pjsip_objects;
 pub mod security_topic;
 
 pub use module_handle::ModuleHandle;

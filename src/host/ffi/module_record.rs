@@ -27,7 +27,9 @@ static MODULE_INFO: AsteriskOwned<sys::ast_module_info> =
         buildopt_sum: [0; 33],
         load_pri: 128, // AST_MODPRI_DEFAULT
         requires: std::ptr::null(),
-        optional_modules: std::ptr::null(),
+        // Not required (the module works without PJSIP), but while both are loaded our
+        // reference keeps res_pjsip from being unloaded under a read of its objects.
+        optional_modules: c"res_pjsip".as_ptr(),
         enhances: std::ptr::null(),
         reserved1: std::ptr::null_mut(),
         reserved2: std::ptr::null_mut(),
