@@ -99,6 +99,7 @@ fn peer(role: PeerRole, object: &str) -> PjsipPeer {
 fn pbx_sources() -> ProtectedSources {
     ProtectedSources {
         host_addresses: vec![ip("192.0.2.5")],
+        transports: vec![ip("192.0.2.5")],
         resolvers: vec![ip("192.0.2.53")],
         gateways: vec![ip("192.0.2.1"), ip("2001:db8:0:1::1")],
         pjsip: vec![
@@ -136,6 +137,20 @@ fn ipv4_mapped_spellings_of_protected_addresses_are_refused() {
         assert!(r.unwrap_err().starts_with("refusing to ban"));
     }
     assert!(e.bans().is_empty());
+
+    // Before any event: the transports PJSIP is bound to are known from its configuration.
+    let mut e = engine_with(open_config());
+    e.set_protected(ProtectedSources {
+        transports: vec![ip("127.0.0.1"), ip("::1")],
+        ..ProtectedSources::default()
+    });
+    for typed in ["::ffff:127.0.0.1/128", "::1/128", "127.0.0.0/24"] {
+        let err = e.manual_ban(net(typed), None, "", T0).unwrap_err();
+        assert!(
+            err.ends_with("it covers an address Asterisk listens on"),
+            "{err}"
+        );
+    }
 
     // The host's own address, typed mapped, with the default whitelist.
     let mut e = Engine::new(Arc::new(Config::default()), vec![ip("192.0.2.5")]);

@@ -94,7 +94,7 @@ pub(super) fn keys() -> Vec<KeyDef> {
             parse_duration
         ),
         key!("general", "max_bans", general.max_bans, |v| {
-            parse_count(v, 100, 10_000_000)
+            parse_count(v, 1, 10_000_000)
         }),
         key!("general", "ipv6_prefix", general.ipv6_prefix, |v| {
             parse_u8(v, 48, 128)

@@ -7,6 +7,7 @@
 //! or benches records nothing, so nothing grows unread.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use ipnet::IpNet;
 
@@ -50,10 +51,10 @@ pub enum Change {
     /// A source key has no risk left or was forgotten.
     SourceGone(IpAddr),
     AccountRisk {
-        account: Box<str>,
+        account: Arc<str>,
         point: AccountPoint,
     },
-    AccountGone(Box<str>),
+    AccountGone(Arc<str>),
     Banned(Ban),
     Unbanned(IpNet),
     Whitelist(WhitelistView),

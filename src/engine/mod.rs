@@ -75,7 +75,8 @@ pub struct Engine {
     ips: HashMap<IpAddr, SourceState>,
     /// Distinct unknown AccountIDs per source key, for the enumeration rule.
     enumerating: HashMap<IpAddr, WindowDistinct>,
-    accounts: HashMap<Box<str>, AccountState>,
+    /// By name; shared (`Arc`) so that publishing an account's change allocates nothing.
+    accounts: HashMap<Arc<str>, AccountState>,
     bans: BanTable,
     /// When each network was banned before, within the history window.
     offences: HashMap<IpNet, Vec<Millis>>,
@@ -175,7 +176,7 @@ impl Engine {
         for key in keys {
             self.publish_source(key);
         }
-        let names: Vec<Box<str>> = self.accounts.keys().cloned().collect();
+        let names: Vec<Arc<str>> = self.accounts.keys().cloned().collect();
         for name in names {
             self.publish_account(&name, now);
         }
@@ -375,10 +376,15 @@ impl Engine {
 
     fn account_points(&mut self, acct: &str, rule: RuleId, points: f32, now: Millis) {
         let half_life = self.cfg.general.risk_half_life;
-        if let Some(a) = self.account_state(acct, now) {
-            a.risk.add(rule, points, now, half_life);
+        let w = window_ms(self.cfg.rules.distributed.window);
+        let publishing = self.publishing;
+        let Some(a) = self.account_state(acct, now) else {
+            return;
+        };
+        a.risk.add(rule, points, now, half_life);
+        if let Some(change) = publishing.then(|| account_change(a, now, w)) {
+            self.changes.push(change);
         }
-        self.publish_account(acct, now);
     }
 
     fn account_state(&mut self, acct: &str, now: Millis) -> Option<&mut AccountState> {
@@ -398,7 +404,16 @@ impl Engine {
                 self.changes.push(Change::AccountGone(oldest));
             }
         }
-        let a = self.accounts.entry(acct.into()).or_default();
+        // Looked up first: an account seen before costs no allocation.
+        if !self.accounts.contains_key(acct) {
+            let name: Arc<str> = acct.into();
+            let state = AccountState {
+                name: name.clone(),
+                ..AccountState::default()
+            };
+            self.accounts.insert(name, state);
+        }
+        let a = self.accounts.get_mut(acct)?;
         a.last_seen = now;
         Some(a)
     }
@@ -406,11 +421,15 @@ impl Engine {
     /// A failure against a real account: the `distributed` rule counts the distinct sources.
     fn account_failure(&mut self, acct: &str, ip: IpAddr, now: Millis) -> Vec<Action> {
         let cfg = self.cfg.clone();
+        let publishing = self.publishing;
         let Some(a) = self.account_state(acct, now) else {
             return Vec::new();
         };
         let found = rules::distributed::evaluate(&cfg, acct, ip, now, a);
-        self.publish_account(acct, now);
+        let w = window_ms(cfg.rules.distributed.window);
+        if let Some(change) = publishing.then(|| account_change(a, now, w)) {
+            self.changes.push(change);
+        }
         let Some(message) = found else {
             return Vec::new();
         };
@@ -446,20 +465,24 @@ impl Engine {
             return;
         }
         let w = window_ms(self.cfg.rules.distributed.window);
-        let Some(a) = self.accounts.get_mut(acct) else {
-            return;
-        };
-        let (peak, at) = a.risk.peak();
-        a.published = true;
-        let point = AccountPoint {
+        if let Some(a) = self.accounts.get_mut(acct) {
+            let change = account_change(a, now, w);
+            self.changes.push(change);
+        }
+    }
+}
+
+/// An account as the published view holds it (and marks it published).
+fn account_change(a: &mut AccountState, now: Millis, window: Millis) -> Change {
+    let (peak, at) = a.risk.peak();
+    a.published = true;
+    Change::AccountRisk {
+        account: a.name.clone(),
+        point: AccountPoint {
             risk: RiskPoint { peak, at },
             failures: a.failures,
-            sources: a.sources.current(now, w) as u32,
+            sources: a.sources.current(now, window) as u32,
             last_seen: a.last_seen,
-        };
-        self.changes.push(Change::AccountRisk {
-            account: acct.into(),
-            point,
-        });
+        },
     }
 }

@@ -55,12 +55,35 @@ pub enum PeerTarget {
 /// configuration holds (the protection check scans them at each ban).
 pub const MAX_PEER_TARGETS: usize = 10_000;
 
+/// The addresses Asterisk's PJSIP transports are bound to (`bind = 127.0.0.1:5060`,
+/// `[::1]:5060`); a wildcard bind (`0.0.0.0`, `[::]`) is every host address, which the host
+/// address list already covers. Known at load, before any event shows them.
+pub fn transport_addresses(objects: &[PjsipObject]) -> Vec<IpAddr> {
+    let mut out: Vec<IpAddr> = Vec::new();
+    for o in objects.iter().filter(|o| o.kind == PjsipKind::Transport) {
+        for bind in o.values("bind") {
+            let host = match sip_uri_host(bind) {
+                Some(h) => h,
+                None => continue,
+            };
+            if let Ok(ip) = host.parse::<IpAddr>() {
+                let ip = canonical_ip(ip);
+                if !ip.is_unspecified() && !out.contains(&ip) {
+                    out.push(ip);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Every address the objects depend on, with the object that says so, in object order;
 /// at most [`MAX_PEER_TARGETS`].
 pub fn peer_targets(objects: &[PjsipObject]) -> Vec<(PeerTarget, PjsipPeer)> {
     let mut out = Vec::new();
     for o in objects {
         let role = match o.kind {
+            PjsipKind::Transport => continue,
             PjsipKind::Registration => PeerRole::Registration,
             PjsipKind::Aor => PeerRole::StaticContact,
             PjsipKind::Identify => PeerRole::Identify,
@@ -201,6 +224,22 @@ mod tests {
         }
         assert_eq!(sip_uri_host("sip:"), None);
         assert_eq!(sip_uri_host("sip:bad host$"), None);
+    }
+
+    #[test]
+    fn transports_give_their_bound_addresses_but_not_wildcards() {
+        let objects = vec![
+            obj(PjsipKind::Transport, "udp", &[("bind", "127.0.0.1:5060")]),
+            obj(PjsipKind::Transport, "udp6", &[("bind", "[::1]:5060")]),
+            obj(PjsipKind::Transport, "any", &[("bind", "0.0.0.0:5061")]),
+            obj(PjsipKind::Transport, "any6", &[("bind", "[::]:5060")]),
+        ];
+        let got: Vec<String> = transport_addresses(&objects)
+            .iter()
+            .map(|i| i.to_string())
+            .collect();
+        assert_eq!(got, vec!["127.0.0.1", "::1"]);
+        assert!(peer_targets(&objects).is_empty());
     }
 
     #[test]

@@ -12,6 +12,8 @@ use super::pjsip_peers::PjsipPeer;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProtectedSources {
     pub host_addresses: Vec<IpAddr>,
+    /// The addresses Asterisk's PJSIP transports are bound to.
+    pub transports: Vec<IpAddr>,
     pub resolvers: Vec<IpAddr>,
     pub gateways: Vec<IpAddr>,
     /// Addresses PJSIP objects name, with the object; names resolved.

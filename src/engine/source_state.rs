@@ -47,6 +47,9 @@ impl SourceState {
 /// Per-account state, for the rules that look at one account from many sources.
 #[derive(Debug, Clone, Default)]
 pub(super) struct AccountState {
+    /// The account's name, shared with the table's key: a published change names it without
+    /// another lookup or an allocation.
+    pub name: std::sync::Arc<str>,
     pub last_seen: Millis,
     /// Whether the published view holds this account.
     pub published: bool,

@@ -129,7 +129,13 @@ impl Whitelist {
         Whitelist {
             loopback: cfg.loopback,
             entries,
-            transports: Vec::new(),
+            transports: sources
+                .transports
+                .iter()
+                .map(|ip| canonical_ip(*ip))
+                .filter(|ip| !ip.is_unspecified())
+                .take(MAX_TRANSPORT_ADDRESSES)
+                .collect(),
             unresolved: if cfg.pjsip {
                 sources.unresolved.clone()
             } else {
@@ -138,11 +144,14 @@ impl Whitelist {
         }
     }
 
-    /// A new configuration or new sources; the transport addresses learnt so far stay.
+    /// A new configuration or new sources; the transport addresses learnt from events so far
+    /// stay.
     pub fn rebuild(&mut self, cfg: &WhitelistConfig, sources: &ProtectedSources) {
-        let transports = std::mem::take(&mut self.transports);
+        let learnt = std::mem::take(&mut self.transports);
         *self = Whitelist::new(cfg, sources);
-        self.transports = transports;
+        for ip in learnt {
+            self.note_transport(ip);
+        }
     }
 
     /// Learns an address Asterisk itself uses (the LocalAddress of its events); true when it
@@ -225,6 +234,7 @@ mod tests {
     fn whitelist() -> Whitelist {
         let sources = ProtectedSources {
             host_addresses: vec!["192.0.2.5".parse().unwrap()],
+            transports: Vec::new(),
             resolvers: vec!["192.0.2.53".parse().unwrap()],
             gateways: vec!["192.0.2.1".parse().unwrap()],
             pjsip: vec![(

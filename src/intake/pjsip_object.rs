@@ -1,11 +1,13 @@
 //! A PJSIP configuration object as Asterisk's sorcery holds it: its type, its id and its
 //! fields as text, copied out on our own thread (the host layer walks the sorcery). Only the
-//! types res_secast reads are kept: outbound registrations, AORs and identifies, whose
-//! addresses the PBX depends on.
+//! types res_secast reads are kept: transports (the addresses Asterisk listens on), outbound
+//! registrations, AORs and identifies, whose addresses the PBX depends on.
 
 /// The sorcery types read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum PjsipKind {
+    /// `type=transport`: `bind`, an address Asterisk itself listens on.
+    Transport,
     /// `type=registration` (res_pjsip_outbound_registration): `server_uri`, `outbound_proxy`.
     Registration,
     /// `type=aor`: static `contact`s (trunks, peers at a fixed address).
@@ -15,11 +17,17 @@ pub enum PjsipKind {
 }
 
 impl PjsipKind {
-    pub const ALL: [PjsipKind; 3] = [PjsipKind::Registration, PjsipKind::Aor, PjsipKind::Identify];
+    pub const ALL: [PjsipKind; 4] = [
+        PjsipKind::Transport,
+        PjsipKind::Registration,
+        PjsipKind::Aor,
+        PjsipKind::Identify,
+    ];
 
     /// The sorcery type name.
     pub fn type_name(self) -> &'static str {
         match self {
+            PjsipKind::Transport => "transport",
             PjsipKind::Registration => "registration",
             PjsipKind::Aor => "aor",
             PjsipKind::Identify => "identify",
@@ -29,6 +37,7 @@ impl PjsipKind {
     /// The fields whose values name addresses; every other field is left in Asterisk.
     pub fn wanted_fields(self) -> &'static [&'static str] {
         match self {
+            PjsipKind::Transport => &["bind"],
             PjsipKind::Registration => &["server_uri", "outbound_proxy"],
             PjsipKind::Aor => &["contact", "outbound_proxy"],
             PjsipKind::Identify => &["match"],

@@ -23,7 +23,7 @@ use super::envelope::Envelope;
 use super::shared::Shared;
 use crate::config::Config;
 use crate::engine::ProtectedSources;
-use crate::engine::pjsip_peers::{PeerTarget, PjsipPeer, peer_targets};
+use crate::engine::pjsip_peers::{PeerTarget, PjsipPeer, peer_targets, transport_addresses};
 use crate::intake::PjsipObject;
 use crate::os;
 use crate::util::escape::for_log;
@@ -171,6 +171,7 @@ fn gather_local(
         && let Some(read) = &readers.pjsip
         && let Some(objects) = read()
     {
+        s.transports = transport_addresses(&objects);
         for (target, peer) in peer_targets(&objects) {
             match target {
                 PeerTarget::Net(net) => s.pjsip.push((net, peer)),
@@ -199,8 +200,9 @@ fn resolve_names(s: &mut ProtectedSources, names: Vec<(String, PjsipPeer)>, stop
 
 fn summary(s: &ProtectedSources) -> String {
     format!(
-        "protected from bans: {} host addresses, {} resolvers, {} gateways, {} PJSIP trunk and identify addresses{}",
+        "protected from bans: {} host addresses, {} PJSIP transport addresses, {} resolvers, {} gateways, {} PJSIP trunk and identify addresses{}",
         s.host_addresses.len(),
+        s.transports.len(),
         s.resolvers.len(),
         s.gateways.len(),
         s.pjsip.len(),

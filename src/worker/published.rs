@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
-use super::sharded_map::ShardedMap;
+use super::sharded_map::{ShardOf, ShardedMap};
 use crate::decision::Ban;
 use crate::engine::risk::score_at;
 use crate::engine::source_key::source_key;
@@ -43,6 +43,12 @@ use crate::util::time::Millis;
 struct NetKey {
     network: u128,
     prefix: u8,
+}
+
+impl ShardOf for NetKey {
+    fn shard_of(&self) -> usize {
+        self.network.shard_of() ^ usize::from(self.prefix)
+    }
 }
 
 fn wide(ip: IpAddr) -> u128 {
@@ -133,7 +139,7 @@ pub struct Published {
     bans: ShardedMap<NetKey, Arc<Ban>>,
     prefixes: PrefixesInUse,
     risks: ShardedMap<u128, RiskPoint>,
-    accounts: ShardedMap<Box<str>, AccountPoint>,
+    accounts: ShardedMap<Arc<str>, AccountPoint>,
     whitelist: RwLock<Arc<WhitelistView>>,
     half_life_ms: AtomicU64,
     ipv6_prefix: AtomicU8,
@@ -167,8 +173,15 @@ impl Published {
 
     /// Whether a ban in force at `now` covers `ip`.
     pub fn is_banned(&self, ip: IpAddr, now: Millis) -> bool {
-        let a = wide(canonical_ip(ip));
+        let ip = canonical_ip(ip);
+        let a = wide(ip);
+        // An IPv4 address lies in ::ffff:0:0/96, which no canonical IPv6 ban shorter than /96
+        // covers: only the lengths from 96 can hold its ban.
+        let shortest = if ip.is_ipv4() { 96 } else { 0 };
         self.prefixes.any(|prefix| {
+            if prefix < shortest {
+                return false;
+            }
             let key = NetKey {
                 network: a & mask(prefix),
                 prefix,
@@ -233,7 +246,7 @@ impl Published {
     }
 
     /// Every account with risk or failures: (name, risk now, its record).
-    pub fn accounts(&self, now: Millis) -> Vec<(Box<str>, u8, AccountPoint)> {
+    pub fn accounts(&self, now: Millis) -> Vec<(Arc<str>, u8, AccountPoint)> {
         let mut out = Vec::new();
         self.accounts.for_each(|name, a| {
             let risk = score_at(a.risk.peak, a.risk.at, now, self.half_life());

@@ -1,5 +1,6 @@
-//! PJSIP's configuration objects, copied out of Asterisk's sorcery: outbound registrations,
-//! AORs and identifies, with only the fields that name addresses (research-audit §1).
+//! PJSIP's configuration objects, copied out of Asterisk's sorcery: transports, outbound
+//! registrations, AORs and identifies, with only the fields that name addresses
+//! (research-audit §1).
 //!
 //! res_pjsip is optional: its sorcery handle comes from `ast_sip_get_sorcery`, looked up
 //! with `dlsym(RTLD_DEFAULT, …)` at every read (res_pjsip may load after us, or not at all;
@@ -64,6 +65,7 @@ pub fn read() -> Option<Vec<PjsipObject>> {
 
 fn read_type(sorcery: *mut sys::ast_sorcery, kind: PjsipKind, out: &mut Vec<PjsipObject>) {
     let type_name = match kind {
+        PjsipKind::Transport => c"transport",
         PjsipKind::Registration => c"registration",
         PjsipKind::Aor => c"aor",
         PjsipKind::Identify => c"identify",
