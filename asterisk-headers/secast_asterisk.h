@@ -223,6 +223,7 @@ struct ast_variable {
 
 struct ast_config *ast_config_load2(const char *filename, const char *who_asked,
 	struct ast_flags flags);
+void ast_variables_destroy(struct ast_variable *var);
 void ast_config_destroy(struct ast_config *cfg);
 char *ast_category_browse(struct ast_config *config, const char *prev_name);
 struct ast_variable *ast_variable_browse(const struct ast_config *config,

@@ -53,6 +53,10 @@ step "Attack 4: 3 AMI logins with a wrong secret (from 127.0.0.1, which Asterisk
 "$sandbox/ami-login.sh" "$name" secast-test wrong-secret 3 >/dev/null || true
 step "Attack 5: REGISTERs with the right password from 203.0.113.5, a country the geo policy denies"
 SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
+step "Attack 6: 40 INVITEs never answering the challenge, forged from 127.0.0.40, the carrier trunk's identify match (an alert, not a ban)"
+"$sandbox/attack.sh" "$name" invite-flood 127.0.0.40 40 100
+step "An admin's slip: secast ban ::ffff:127.0.0.1/128 (Asterisk's own address, IPv4-mapped)"
+"$sandbox/asterisk.sh" cli "$name" 'secast ban ::ffff:127.0.0.1/128'
 
 # The engine works asynchronously; give it a moment (bounded) to drain its queue.
 for _ in $(seq 1 50); do
@@ -65,6 +69,8 @@ step "What res_secast saw: secast show status"
 "$sandbox/asterisk.sh" cli "$name" 'secast show status'
 step "What it did: secast show bans"
 "$sandbox/asterisk.sh" cli "$name" 'secast show bans'
+step "What it never bans, and why: secast show whitelist"
+"$sandbox/asterisk.sh" cli "$name" 'secast show whitelist'
 step "Why: secast show ip 127.0.0.5"
 "$sandbox/asterisk.sh" cli "$name" 'secast show ip 127.0.0.5'
 step "Where: secast show ip 203.0.113.5"

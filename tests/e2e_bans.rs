@@ -85,17 +85,22 @@ fn invite_challenge_flood_is_banned() {
 
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
-fn ipv6_attacker_is_banned_in_the_ipv6_set() {
+fn ipv6_attacker_is_banned_with_its_64_in_the_ipv6_sets() {
     let ast = Asterisk::start("e2e-v6");
     ast.attack("wrong-password", "2001:db8::5", 8, 20);
     let bans = ast.bans();
-    assert!(ban_line(&bans, "2001:db8::5/128").is_some(), "{bans:?}");
+    // IPv6 sources are counted and banned per /64 ([general] ipv6_prefix).
+    assert!(ban_line(&bans, "2001:db8::/64").is_some(), "{bans:?}");
     let table = ast.nft_table();
     assert!(
-        table.contains("ipv6_addr") && table.contains("2001:db8::5"),
+        table.contains("set v6_64") && table.contains("2001:db8::"),
         "{table}"
     );
     assert_eq!(ast.logged_failures_from("2001:db8::5"), 5);
+    // Another address of the same /64 is dropped too.
+    let out = ast.attack("wrong-password", "2001:db8::6", 2, 20);
+    assert!(out.contains("0 successful, 2 failed"), "{out}");
+    assert_eq!(ast.logged_failures_from("2001:db8::6"), 0);
 }
 
 #[test]

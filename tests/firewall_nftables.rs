@@ -445,8 +445,32 @@ fn errors_have_the_right_kinds(backend: &'static str) {
     let err = fw.ensure().unwrap_err();
     assert_eq!(err.kind, FirewallErrorKind::PermissionDenied, "{err}");
     // Refused before the kernel is asked: a /0 would cut the PBX off the world.
-    let err = fw.apply(&[ban("0.0.0.0/0", None)]).unwrap_err();
-    assert_eq!(err.kind, FirewallErrorKind::Other);
+    let rejected = fw.apply(&[ban("0.0.0.0/0", None)]).unwrap();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].error.kind, FirewallErrorKind::Refused);
+}
+
+/// `::ffff:0:0/96` is 0.0.0.0/0: it is rejected by name, and the bans around it in the same
+/// batch reach the kernel and drop packets.
+fn a_bad_element_holds_back_nothing(backend: &'static str) {
+    let Some(mut fw) = open(backend, &settings()) else {
+        return;
+    };
+    let rx = receiver("127.0.0.1");
+    let rejected = fw
+        .apply(&[
+            ban("127.0.0.5/32", None),
+            ban("::ffff:0:0/96", None),
+            ban("127.0.0.6/32", None),
+        ])
+        .unwrap();
+    assert_eq!(rejected.len(), 1, "{rejected:?}");
+    assert_eq!(rejected[0].op, ban("::ffff:0:0/96", None));
+    assert!(rejected[0].error.to_string().contains("0.0.0.0/0"));
+    assert_eq!(listed(&mut fw), ["127.0.0.5/32", "127.0.0.6/32"]);
+    assert!(!delivered("127.0.0.5", &rx));
+    assert!(!delivered("127.0.0.6", &rx));
+    assert!(delivered("127.0.0.7", &rx));
 }
 
 fn drop_net_admin() {
@@ -671,6 +695,10 @@ macro_rules! backend_tests {
             #[test]
             fn errors_have_the_right_kinds() {
                 in_netns(|| super::errors_have_the_right_kinds($backend));
+            }
+            #[test]
+            fn a_bad_element_holds_back_nothing() {
+                in_netns(|| super::a_bad_element_holds_back_nothing($backend));
             }
             #[test]
             fn bulk_100k_in_one_apply() {

@@ -6,28 +6,20 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use super::ban_time::remaining;
-use crate::decision::Ban;
 use crate::util::duration;
+use crate::util::net::overlaps;
 use crate::util::time::format_utc;
 use crate::worker::Shared;
 
-fn overlaps(a: &IpNet, b: &IpNet) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
-}
-
 /// One line per ban: `<net> <remaining> length=… offence=N rule=R since=… reason=…`; parsed by
-/// tests.
+/// tests. From the published view: never waits for the engine.
 pub fn bans_text(shared: &Shared, filter: Option<IpNet>) -> String {
     let now = shared.now();
-    let engine = shared.engine();
-    let mut bans: Vec<&Ban> = engine
-        .bans()
-        .iter()
-        .filter(|b| filter.is_none_or(|f| overlaps(&f, &b.net)))
-        .collect();
+    let mut bans = shared.published().bans();
+    bans.retain(|b| b.is_active(now) && filter.is_none_or(|f| overlaps(&f, &b.net)));
     bans.sort_by(|a, b| a.since.cmp(&b.since).then(a.net.cmp(&b.net)));
     let mut out = format!("{} bans in force\n", bans.len());
-    for b in bans {
+    for b in &bans {
         let length = b.until.map_or_else(
             || "permanent".to_owned(),
             |u| duration::format(Duration::from_secs(((u - b.since).max(0) / 1000) as u64)),

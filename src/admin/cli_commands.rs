@@ -45,6 +45,7 @@ pub fn commands() -> &'static [&'static CliCommand] {
             .iter()
             .chain(super::audit_commands::AUDIT_COMMANDS.iter())
             .chain(super::cluster_commands::CLUSTER_COMMANDS.iter())
+            .chain(super::protection_commands::PROTECTION_COMMANDS.iter())
             .collect()
     });
     &ALL
@@ -117,10 +118,13 @@ const CORE_COMMANDS: [CliCommand; 9] = [
     CliCommand {
         words: c"secast ban",
         summary: c"Ban an address or network",
-        usage: c"Usage: secast ban <ip|cidr> [<duration>|permanent] [<reason>]\n       Bans the address or network (default 1h; durations like 30m, 12h, 7d, 1w).\n       Refuses to cover loopback, this host's addresses or whitelisted networks.\n       Answers once the ban is on disk.\n",
+        usage: c"Usage: secast ban <ip|cidr> [<duration>|permanent] [<reason>]\n       Bans the address or network (default 1h; durations like 30m, 12h, 7d, 1w, up to\n       3650d). Refuses to cover anything 'secast show whitelist' lists (loopback, this\n       host, resolvers, gateways, trunks...), and networks no firewall can apply.\n       Answers once the ban is on disk.\n",
         extra: (1, 40),
         run: |args, s| {
-            let r = BanRequest::parse(args)?;
+            let r = match BanRequest::parse(args)? {
+                Ok(r) => r,
+                Err(why) => return Some(format!("Not done: {why}\n")),
+            };
             Some(running(s, |s| {
                 ask(
                     s,
@@ -168,8 +172,12 @@ fn complete_banned(shared: &Shared, pos: usize) -> Vec<String> {
     if pos != 3 && pos != 2 {
         return Vec::new();
     }
-    let engine = shared.engine();
-    let mut nets: Vec<String> = engine.bans().iter().map(|b| b.net.to_string()).collect();
+    let mut nets: Vec<String> = shared
+        .published()
+        .bans()
+        .iter()
+        .map(|b| b.net.to_string())
+        .collect();
     nets.sort();
     nets.truncate(200);
     nets

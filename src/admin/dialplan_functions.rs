@@ -1,6 +1,6 @@
-//! The `SECAST_*` dialplan functions: their names, documentation and values. They answer from
-//! the snapshot the engine publishes (an Arc clone, or the engine lock held for one lookup)
-//! and never wait for the engine's queue, the disk or the network. The host layer registers
+//! The `SECAST_*` dialplan functions: their names, documentation and values. They run on
+//! channel threads and answer from what the engine publishes (`Shared::risk_of`, an Arc clone
+//! of the lookups): never the engine's lock, never its queue, the disk or the network. The host layer registers
 //! this table and hands each call's arguments here.
 
 use std::ffi::CStr;
@@ -94,7 +94,7 @@ fn geo(args: &[String], shared: &Shared) -> Result<String, String> {
 
 fn risk(args: &[String], shared: &Shared) -> Result<String, String> {
     let ip = function_args::address(args)?;
-    Ok(shared.engine().risk_of(ip, shared.now()).to_string())
+    Ok(shared.risk_of(ip).to_string())
 }
 
 #[cfg(test)]

@@ -17,12 +17,13 @@ pub mod function_args;
 pub mod geo_page;
 pub mod ip_page;
 pub mod number_page;
+pub mod protection_commands;
 pub mod status_page;
 pub mod version;
+pub mod whitelist_page;
 
-/// The command type, for the table files of each capability (named through this module, so
-/// that a table file and the assembly in `cli_commands` do not import each other).
 pub use cli_commands::CliCommand;
+
 /// The same for dialplan functions and their assembly in `dialplan_functions`.
 pub use dialplan_functions::DialplanFunction;
 

@@ -32,29 +32,55 @@ fn micros(ns: Option<u64>) -> String {
 pub fn status_text(shared: &Shared) -> String {
     let cfg = shared.config();
     let ing = &shared.ingress;
-    // The engine lock is taken and released before the stats lock: never hold both.
+    // From the published view: never waits for the engine, even while it sweeps.
     let mut decisions = String::new();
     {
-        let engine = shared.engine();
-        let c = engine.counters;
-        let _ = writeln!(decisions, "Bans in force: {}", engine.bans().len());
+        let c = &shared.published().counters;
+        let n = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        let _ = writeln!(
+            decisions,
+            "Bans in force: {} (max_bans {})",
+            n(&c.bans_in_force),
+            cfg.general.max_bans
+        );
         let _ = writeln!(
             decisions,
             "Decisions: bans {} alerts {} spared-by-whitelist {} events-from-banned {}",
-            c.bans, c.alerts, c.spared, c.events_from_banned
+            n(&c.bans),
+            n(&c.alerts),
+            n(&c.spared),
+            n(&c.events_from_banned)
         );
-        let _ = writeln!(decisions, "Tracked IPs: {}", engine.tracked_ips());
+        let _ = writeln!(
+            decisions,
+            "Bans refused at max_bans: {}",
+            n(&c.refused_at_cap)
+        );
+        let _ = writeln!(decisions, "Alerts suppressed: {}", n(&c.alerts_suppressed));
+        let _ = writeln!(
+            decisions,
+            "Bans lifted as protected: {} (from the ledger: {})",
+            n(&c.lifted_protected),
+            n(&c.refused_restored)
+        );
+        let _ = writeln!(
+            decisions,
+            "Tracked IPs: {} (evicted {})",
+            n(&c.tracked_ips),
+            n(&c.evicted_ips)
+        );
     }
     if let Some(e) = &shared.enforcement {
         let backend = e.backend.locked().clone();
         let _ = writeln!(
             decisions,
-            "Firewall: {} applied {} errors {} pending {} repairs {}",
+            "Firewall: {} applied {} errors {} pending {} repairs {} rejected {}",
             if backend.is_empty() { "none" } else { &backend },
             e.bans_applied.load(Ordering::Relaxed),
             e.firewall_errors.load(Ordering::Relaxed),
             e.pending_ops.load(Ordering::Relaxed),
-            e.repairs.load(Ordering::Relaxed)
+            e.repairs.load(Ordering::Relaxed),
+            e.rejected.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             decisions,
@@ -120,9 +146,10 @@ pub fn status_text(shared: &Shared) -> String {
 
     let _ = writeln!(
         out,
-        "\nTop sources ({} tracked, {} events untracked):",
+        "\nTop sources ({} tracked, {} events untracked, {} swept):",
         stats.tracked_sources(),
-        stats.untracked_source_events
+        stats.untracked_source_events,
+        stats.swept_sources
     );
     for (ip, src) in stats.top_sources(cfg.general.status_top_sources) {
         let (accounts, capped) = src.distinct_accounts();

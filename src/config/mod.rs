@@ -37,7 +37,7 @@ pub use intel::{IntelConfig, ListedAction};
 pub use issue::ConfigIssue;
 pub use keys::KeyDef;
 pub use ledger::LedgerConfig;
-pub use rules::{Rule, Rules, StolenCredentialAction};
+pub use rules::{MAX_DISTINCT_THRESHOLD, Rule, Rules, StolenCredentialAction};
 pub use whitelist::WhitelistConfig;
 
 /// The running configuration. Defaults live in each section's `Default` and nowhere else; the

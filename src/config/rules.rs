@@ -122,13 +122,21 @@ impl Rules {
     }
 }
 
+/// The highest threshold of a rule that counts distinct things (enumeration: account names;
+/// distributed: source addresses). Each distinct thing is remembered until the threshold is
+/// reached, 4 bytes apiece, so the bound is also the memory per source (or account): 1 KiB.
+pub const MAX_DISTINCT_THRESHOLD: u32 = 256;
+
 /// enabled / threshold / window / ban of a counting rule's own section.
 macro_rules! rule_keys {
     ($section:literal, $rule:ident) => {
+        rule_keys!($section, $rule, 100_000)
+    };
+    ($section:literal, $rule:ident, $max:expr) => {
         [
             key!($section, "enabled", rules.$rule.enabled, parse_bool),
             key!($section, "threshold", rules.$rule.threshold, |v| parse_u32(
-                v, 1, 100_000
+                v, 1, $max
             )),
             key!($section, "window", rules.$rule.window, parse_duration),
             key!($section, "ban", rules.$rule.ban, parse_duration),
@@ -144,11 +152,19 @@ pub(super) fn keys() -> Vec<KeyDef> {
         |v: &str| v.parse::<StolenCredentialAction>()
     )];
     keys.extend(rule_keys!("brute_force", brute_force));
-    keys.extend(rule_keys!("enumeration", enumeration));
+    keys.extend(rule_keys!(
+        "enumeration",
+        enumeration,
+        MAX_DISTINCT_THRESHOLD
+    ));
     keys.extend(rule_keys!("challenge_flood", challenge_flood));
     keys.extend(rule_keys!("slow_attack", slow_attack));
     keys.extend(rule_keys!("ami", ami));
-    keys.extend(rule_keys!("distributed", distributed));
+    keys.extend(rule_keys!(
+        "distributed",
+        distributed,
+        MAX_DISTINCT_THRESHOLD
+    ));
     keys.extend(rule_keys!("stolen_credentials", stolen_credentials));
     keys
 }

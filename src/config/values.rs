@@ -27,10 +27,22 @@ pub fn parse_u32(v: &str, min: u32, max: u32) -> Result<u32, String> {
     }
 }
 
+/// A duration from 1 second to [`crate::util::duration::MAX`]: a longer one is refused here
+/// rather than overflowing later (milliseconds in an i64, the half-life times 8).
+pub fn parse_u8(v: &str, min: u8, max: u8) -> Result<u8, String> {
+    match v.parse::<u8>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("a whole number from {min} to {max}")),
+    }
+}
+
 pub fn parse_duration(v: &str) -> Result<Duration, String> {
     match crate::util::duration::parse(v) {
         Some(d) if d >= Duration::from_secs(1) => Ok(d),
-        _ => Err("a duration such as 30s, 10m, 1h, 1d or 1w".to_owned()),
+        _ => Err(format!(
+            "a duration such as 30s, 10m, 1h, 1d or 1w, from 1s to {}",
+            crate::util::duration::format(crate::util::duration::MAX)
+        )),
     }
 }
 
@@ -62,6 +74,11 @@ pub trait ShowValue {
 }
 
 impl ShowValue for usize {
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+impl ShowValue for u8 {
     fn show(&self) -> String {
         self.to_string()
     }

@@ -27,6 +27,9 @@ pub enum UnbanReason {
     Expired,
     /// Lifted on another server of the cluster (never published again).
     Remote,
+    /// The ban may not stand: it covers a protected address (loopback, this host, a trunk,
+    /// a resolver…) or no firewall can apply it (a ban from an older ledger).
+    Refused,
 }
 
 impl UnbanReason {
@@ -35,6 +38,7 @@ impl UnbanReason {
             UnbanReason::Manual => "manual",
             UnbanReason::Expired => "expired",
             UnbanReason::Remote => "remote",
+            UnbanReason::Refused => "refused",
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
 use ipnet::IpNet;
 
-use super::firewall::{Firewall, FirewallErrorKind, FirewallOp, Opener};
+use super::firewall::{Firewall, FirewallErrorKind, FirewallOp, Opener, Rejected};
 use super::ledger::{Ledger, Record};
 use super::notifier::Notifier;
 use super::order::Order;
@@ -268,6 +268,7 @@ impl Worker {
                 *self.stats.backend.locked() = fw.name().to_owned();
                 self.firewall = Some(fw);
                 self.needs_ensure = true;
+                self.ensure_table();
             }
             Err(e) => {
                 self.stats.firewall_errors.fetch_add(1, Ordering::Relaxed);
@@ -302,12 +303,16 @@ impl Worker {
             fw.apply(&self.pending)
         })();
         match result {
-            Ok(()) => {
+            Ok(rejected) => {
+                for r in &rejected {
+                    self.reject(r);
+                }
                 let bans = self
                     .pending
                     .iter()
                     .filter(|o| matches!(o, FirewallOp::Add { .. }))
-                    .count();
+                    .count()
+                    .saturating_sub(rejected.len());
                 self.stats
                     .bans_applied
                     .fetch_add(bans as u64, Ordering::Relaxed);
@@ -340,6 +345,45 @@ impl Worker {
         }
     }
 
+    /// An op the firewall will never apply: said by name, counted, and forgotten here so that a
+    /// table repair does not try it again. It never holds back the others.
+    fn reject(&mut self, r: &Rejected) {
+        let net = match &r.op {
+            FirewallOp::Add { net, .. } | FirewallOp::Remove { net } => *net,
+        };
+        self.active.remove(&net);
+        self.stats.rejected.fetch_add(1, Ordering::Relaxed);
+        self.log(
+            Level::Error,
+            &format!(
+                "firewall cannot apply {net}: {}; the other bans are applied",
+                r.error
+            ),
+        );
+    }
+
+    /// Creates our table, sets and chain (at open, so that an admin sees them and the first
+    /// ban is a single element add); true when they exist.
+    fn ensure_table(&mut self) -> bool {
+        let Some(fw) = self.firewall.as_mut() else {
+            return false;
+        };
+        match fw.ensure() {
+            Ok(()) => {
+                self.needs_ensure = false;
+                true
+            }
+            Err(e) => {
+                self.stats.firewall_errors.fetch_add(1, Ordering::Relaxed);
+                self.report_error(format!(
+                    "cannot create our firewall table: {e}; retrying every {}",
+                    crate::util::duration::format(self.setup.check_interval)
+                ));
+                false
+            }
+        }
+    }
+
     /// Replaces pending work with "every ban in force", for a table that has to be rebuilt.
     fn refill_pending(&mut self) {
         let now = (self.setup.clock)();
@@ -360,7 +404,12 @@ impl Worker {
         if self.setup.opener.is_none() {
             return;
         }
-        if let Some(fw) = self.firewall.as_mut() {
+        if self.firewall.is_none() {
+            self.open_firewall();
+        } else if self.needs_ensure {
+            // Never made (or its making failed): make it, rather than call it "missing".
+            self.ensure_table();
+        } else if let Some(fw) = self.firewall.as_mut() {
             match fw.is_intact() {
                 Ok(true) => {}
                 Ok(false) | Err(_) => {

@@ -12,6 +12,9 @@ pub struct EnforcerStats {
     pub ledger_errors: AtomicU64,
     pub pending_ops: AtomicU64,
     pub repairs: AtomicU64,
+    /// Ops the firewall will never apply (reported by name in the log), left out of their
+    /// batch so that they hold back nothing.
+    pub rejected: AtomicU64,
     /// From the engine's decision to the firewall call returning.
     pub decision_to_kernel: Histogram,
     pub last_error: Mutex<Option<String>>,

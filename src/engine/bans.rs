@@ -1,5 +1,6 @@
-//! The one place a ban is decided: whether a source may be banned at all (the whitelist), how
-//! long (escalation over the offence history), and what is remembered of it.
+//! The one place a ban is decided: whether a source may be banned at all (the whitelist),
+//! what it covers (its address, or its IPv6 prefix), how long (escalation over the offence
+//! history), whether there is room (`[general] max_bans`), and what is remembered of it.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -7,52 +8,102 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use super::Engine;
+use super::alert_limiter::AlertKey;
+use super::changes::Change;
 use super::escalation;
 use super::rules::window_ms;
-use crate::decision::{Action, Ban, BanOrigin, RuleId};
+use super::source_key::{source_key, source_net};
+use crate::decision::{Action, Ban, BanOrigin, RuleId, UnbanReason};
 use crate::util::escape::for_log;
+use crate::util::net::{canonical_net, unbannable};
 use crate::util::time::Millis;
+
+/// Earlier bans remembered per network: enough for any `permanent_after` that makes sense.
+pub const MAX_OFFENCES_PER_NET: usize = 64;
 
 impl Engine {
     /// Earlier bans of `net` within the history window.
     pub(super) fn earlier_offences(&self, net: &IpNet, now: Millis) -> u32 {
-        let from = now - window_ms(self.cfg.escalation.history);
+        let from = now.saturating_sub(window_ms(self.cfg.escalation.history));
         self.offences
             .get(net)
             .map_or(0, |v| v.iter().filter(|t| **t >= from).count() as u32)
     }
 
-    /// A rule triggered for `ip`: the ban it earns, or an alert if the source is protected.
+    /// Networks the offence history keeps: twice the ban cap (bans end, their history stays
+    /// for `[escalation] history`).
+    fn max_offence_nets(&self) -> usize {
+        self.cfg.general.max_bans.saturating_mul(2)
+    }
+
+    /// Remembers a ban of `net` at `at`, within bounds: [`MAX_OFFENCES_PER_NET`] per network
+    /// and `2 × max_bans` networks (the tenth with the oldest last offence goes first,
+    /// amortised like the source table's eviction).
+    pub(super) fn record_offence(&mut self, net: IpNet, at: Millis) {
+        if !self.offences.contains_key(&net) && self.offences.len() >= self.max_offence_nets() {
+            let mut ages: Vec<(Millis, IpNet)> = self
+                .offences
+                .iter()
+                .map(|(n, v)| (v.iter().copied().max().unwrap_or(0), *n))
+                .collect();
+            let drop = (ages.len() / 10).max(1);
+            ages.select_nth_unstable(drop - 1);
+            for (_, n) in ages.iter().take(drop) {
+                self.offences.remove(n);
+            }
+        }
+        let v = self.offences.entry(net).or_default();
+        if v.len() >= MAX_OFFENCES_PER_NET {
+            v.remove(0);
+        }
+        v.push(at);
+    }
+
+    /// A rule triggered for `ip` (state kept under `key`): the ban it earns, or a
+    /// rate-limited alert when the source is protected or the ban table is full.
     pub(super) fn ban_for_rule(
         &mut self,
         ip: IpAddr,
+        key: IpAddr,
         rule: RuleId,
         reason: String,
         now: Millis,
     ) -> Vec<Action> {
         // Start the next round from zero, whether or not the ban happens: the failures that
         // earned this ban must not earn another one through a second rule.
-        if let Some(st) = self.ips.get_mut(&ip) {
+        if let Some(st) = self.ips.get_mut(&key) {
             st.brute.reset();
             st.ami.reset();
             st.flood.reset();
             st.slow.reset();
         }
-        self.enumerating.remove(&ip);
+        self.enumerating.remove(&key);
         if let Some(p) = self.whitelist.protection(ip) {
             self.counters.spared += 1;
             let message = format!("{ip} would be banned ({reason}) but is {p}; not banned");
-            return vec![Action::Alert(self.alert(
-                rule,
-                Some(ip),
-                None,
-                message,
-                now,
-            ))];
+            let alert = self.alert(AlertKey::Source(rule, ip), ip, None, message, now);
+            return alert.map(Action::Alert).into_iter().collect();
+        }
+        // An IPv6 source is banned with its prefix, unless that would cover something
+        // protected (a gateway in the same /64): then only the address.
+        let mut net = source_net(key, self.cfg.general.ipv6_prefix);
+        if net.prefix_len() < net.max_prefix_len()
+            && self.whitelist.protection_within(&net).is_some()
+        {
+            net = IpNet::from(ip);
+        }
+        if self.bans.len() >= self.cfg.general.max_bans {
+            self.counters.refused_at_cap += 1;
+            let message = format!(
+                "ban table full ({} bans in force, [general] max_bans): {ip} not banned ({reason})",
+                self.bans.len()
+            );
+            let alert = self.alert(AlertKey::TableFull(rule), ip, None, message, now);
+            return alert.map(Action::Alert).into_iter().collect();
         }
         let base = self.cfg.rules.of(rule).ban;
         let ban = self.make_ban(
-            IpNet::from(ip),
+            net,
             Some(base),
             BanOrigin::Rule(rule.name().to_owned()),
             reason,
@@ -86,16 +137,26 @@ impl Engine {
             offence: earlier + 1,
             reason,
         };
-        self.offences.entry(net).or_default().push(now);
-        if net.prefix_len() == net.max_prefix_len() {
+        self.record_offence(net, now);
+        // Hosts, and IPv6 prefixes at least as long as the neighbour rule's /48.
+        let neighbourly = match net {
+            IpNet::V4(n) => n.prefix_len() == 32,
+            IpNet::V6(n) => n.prefix_len() >= 48,
+        };
+        if neighbourly {
             self.neighbours.record_offender(net.addr(), now);
         }
         self.bans.insert(ban.clone());
+        if self.publishing {
+            self.changes.push(Change::Banned(ban.clone()));
+        }
         self.counters.bans += 1;
         ban
     }
 
-    /// `secast ban`: refuses to cover a protected address.
+    /// `secast ban`: refuses a network no firewall can apply and one covering a protected
+    /// address, whatever spelling it came in (`::ffff:127.0.0.1/128` is loopback). Not
+    /// subject to `max_bans`: the admin is always heard.
     pub fn manual_ban(
         &mut self,
         net: IpNet,
@@ -103,8 +164,9 @@ impl Engine {
         reason: &str,
         now: Millis,
     ) -> Result<Ban, String> {
-        if net.prefix_len() == 0 {
-            return Err(format!("refusing to ban {net}: that is every address"));
+        let net = canonical_net(net);
+        if let Some(why) = unbannable(&net) {
+            return Err(format!("refusing to ban {net}: {why}"));
         }
         if let Some(p) = self.whitelist.protection_within(&net) {
             return Err(format!("refusing to ban {net}: it covers {p}"));
@@ -119,13 +181,46 @@ impl Engine {
 
     /// `secast unban`: lifts the ban on exactly `net` and forgets the source's counters.
     pub fn manual_unban(&mut self, net: &IpNet) -> Option<Ban> {
-        let ban = self.bans.remove(net)?;
-        if net.prefix_len() == net.max_prefix_len()
-            && let Some(st) = self.ips.get_mut(&net.addr())
+        let net = canonical_net(*net);
+        let ban = self.bans.remove(&net)?;
+        if self.publishing {
+            self.changes.push(Change::Unbanned(net));
+        }
+        let prefix = self.cfg.general.ipv6_prefix;
+        let key = source_key(net.addr(), prefix);
+        if (net.prefix_len() == net.max_prefix_len() || source_net(key, prefix) == net)
+            && let Some(st) = self.ips.get_mut(&key)
         {
             *st = st.cleared();
         }
-        self.enumerating.remove(&net.addr());
+        self.enumerating.remove(&key);
+        self.publish_source(key);
         Some(ban)
+    }
+
+    /// Lifts every ban that covers a protected address: run when the protected set changed
+    /// (a new trunk, resolver, gateway or whitelisted network; a ban restored from the
+    /// ledger). Costs one protection check per ban in force.
+    pub(super) fn lift_protected_bans(&mut self) -> Vec<Action> {
+        let covering: Vec<IpNet> = self
+            .bans
+            .iter()
+            .filter(|b| self.whitelist.protection_within(&b.net).is_some())
+            .map(|b| b.net)
+            .collect();
+        let mut actions = Vec::new();
+        for net in covering {
+            if let Some(ban) = self.bans.remove(&net) {
+                self.counters.lifted_protected += 1;
+                if self.publishing {
+                    self.changes.push(Change::Unbanned(net));
+                }
+                actions.push(Action::Unban {
+                    ban,
+                    why: UnbanReason::Refused,
+                });
+            }
+        }
+        actions
     }
 }

@@ -4,8 +4,10 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use super::changes::WhitelistView;
 use super::report::{AccountReport, IpReport};
 use super::rules::window_ms;
+use super::source_key::source_net;
 use super::whitelist::Protection;
 use super::{BanTable, Engine, escalation};
 use crate::decision::{Alert, RuleId};
@@ -30,19 +32,31 @@ impl Engine {
         self.whitelist.protection(ip)
     }
 
+    /// What is protected and why, for `secast show whitelist`.
+    pub fn whitelist_view(&self) -> WhitelistView {
+        WhitelistView {
+            entries: self.whitelist.entries(),
+            unresolved: self.whitelist.unresolved().to_vec(),
+        }
+    }
+
     pub fn risk_of(&self, ip: IpAddr, now: Millis) -> u8 {
+        let ip = crate::util::net::canonical_ip(ip);
         if self.bans.covering(ip).is_some() {
             return 100;
         }
         self.ips
-            .get(&ip)
+            .get(&self.source_key(ip))
             .map_or(0, |s| s.risk.score(now, self.cfg.general.risk_half_life))
     }
 
     pub fn ip_report(&self, ip: IpAddr, now: Millis, recent: usize) -> IpReport {
+        let ip = crate::util::net::canonical_ip(ip);
         let cfg = &self.cfg;
         let half_life = cfg.general.risk_half_life;
-        let st = self.ips.get(&ip);
+        let key = self.source_key(ip);
+        let net = source_net(key, cfg.general.ipv6_prefix);
+        let st = self.ips.get(&key);
         let mut explanation = Vec::new();
         if let Some(st) = st {
             for (rule, points) in st.risk.breakdown(now, half_life) {
@@ -66,11 +80,11 @@ impl Engine {
                 (
                     RuleId::Enumeration,
                     self.enumerating
-                        .get(&ip)
+                        .get(&key)
                         .map_or(0, |t| t.current(now, window(RuleId::Enumeration)) as u32),
                 ),
             ];
-            let earlier = self.earlier_offences(&IpNet::from(ip), now);
+            let earlier = self.earlier_offences(&net, now);
             for (rule, n) in counters.into_iter().filter(|(_, n)| *n > 0) {
                 let r = cfg.rules.of(rule);
                 let t = escalation::threshold(r.threshold, earlier, &cfg.escalation);
@@ -106,6 +120,7 @@ impl Engine {
         }
         IpReport {
             ip,
+            counted_as: (net.prefix_len() < net.max_prefix_len()).then_some(net),
             risk: self.risk_of(ip, now),
             explanation,
             events: st.map_or(0, |s| s.events),
@@ -113,7 +128,8 @@ impl Engine {
             ban,
             offences: self
                 .offences
-                .get(&IpNet::from(ip))
+                .get(&net)
+                .or_else(|| self.offences.get(&IpNet::from(ip)))
                 .cloned()
                 .unwrap_or_default(),
             protection: self.whitelist.protection(ip),

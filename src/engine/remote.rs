@@ -18,8 +18,8 @@ use ipnet::IpNet;
 
 use super::Engine;
 use super::escalation;
-use super::rules::enumeration::DISTINCT_CAP;
 use super::rules::{Trigger, is_failure, window_ms};
+use super::source_key::{source_key, source_net};
 use super::windows::hash32;
 use crate::decision::{Action, Ban, RemoteFailures, RuleId};
 use crate::intake::{EventKind, SecurityEvent};
@@ -70,26 +70,33 @@ impl Engine {
             return Vec::new();
         }
         self.counters.remote_failures += u64::from(f.failures) + u64::from(f.ami_failures);
-        if self.ips.len() >= self.cfg.general.max_tracked_ips && !self.ips.contains_key(&ip) {
-            self.evict_idlest();
-        }
         let cfg = self.cfg.clone();
-        let earlier = self.earlier_offences(&IpNet::from(ip), now);
+        // The same keys and history as the per-event path: an IPv6 source counts per prefix.
+        let key = source_key(ip, cfg.general.ipv6_prefix);
+        if self.ips.len() >= cfg.general.max_tracked_ips && !self.ips.contains_key(&key) {
+            self.evict_least_valuable(now);
+        }
+        let earlier = self.earlier_offences(&source_net(key, cfg.general.ipv6_prefix), now);
         let mut trigger: Option<Trigger> = None;
         // Same order as the rules: enumeration explains a ban better than its failures do.
         if !f.accounts.is_empty() {
             let w = window_ms(cfg.rules.enumeration.window);
-            let tried = self.enumerating.entry(ip).or_default();
+            // Remember as many distinct accounts as the (escalated) threshold needs, as the
+            // per-event rule does.
+            let cap =
+                escalation::threshold(cfg.rules.enumeration.threshold, earlier, &cfg.escalation)
+                    as usize;
+            let tried = self.enumerating.entry(key).or_default();
             let before = tried.current(now, w);
             let mut n = before;
-            for h in f.accounts.iter().take(DISTINCT_CAP) {
-                n = tried.add(*h, now, w, DISTINCT_CAP);
+            for h in f.accounts.iter().take(cap) {
+                n = tried.add(*h, now, w, cap);
             }
             if n > before {
-                trigger = self.remote_reached(ip, RuleId::Enumeration, n as u32, earlier, now);
+                trigger = self.remote_reached(key, RuleId::Enumeration, n as u32, earlier, now);
             }
         }
-        let st = self.ips.entry(ip).or_default();
+        let st = self.ips.entry(key).or_default();
         st.last_seen = secs(now);
         let mut counted = Vec::new();
         if f.failures > 0 {
@@ -106,13 +113,15 @@ impl Engine {
             counted.push((RuleId::SlowAttack, st.slow.add_many(all, now, w)));
         }
         for (rule, n) in counted {
-            let t = self.remote_reached(ip, rule, n, earlier, now);
+            let t = self.remote_reached(key, rule, n, earlier, now);
             trigger = trigger.or(t);
         }
-        match trigger {
-            Some(t) => self.ban_for_rule(ip, t.rule, t.reason, now),
+        let actions = match trigger {
+            Some(t) => self.ban_for_rule(ip, key, t.rule, t.reason, now),
             None => Vec::new(),
-        }
+        };
+        self.publish_source(key);
+        actions
     }
 
     /// The counting rules' threshold check (as `rules::reached`, without an event): risk for

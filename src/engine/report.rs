@@ -23,6 +23,8 @@ pub struct RecentEvent {
 #[derive(Debug, Clone)]
 pub struct IpReport {
     pub ip: IpAddr,
+    /// The IPv6 prefix the address is counted (and banned) with, when it is not alone.
+    pub counted_as: Option<ipnet::IpNet>,
     pub risk: u8,
     pub explanation: Vec<String>,
     pub events: u32,

@@ -20,6 +20,14 @@ fn decay_factor(elapsed_ms: Millis, half_life: Duration) -> f32 {
     0.5f64.powf(elapsed_ms as f64 / hl) as f32
 }
 
+/// The score at `now` of `peak` points recorded at second `at`: what [`Risk::score`] gives,
+/// computed from two numbers (the published view keeps only those).
+pub fn score_at(peak: f32, at: Secs, now: Millis, half_life: Duration) -> u8 {
+    let elapsed = Millis::from(secs(now).saturating_sub(at)) * 1000;
+    let f = decay_factor(elapsed, half_life);
+    (peak * f).clamp(0.0, 100.0).round() as u8
+}
+
 impl Risk {
     fn elapsed_ms(&self, now: Millis) -> Millis {
         Millis::from(secs(now).saturating_sub(self.at)) * 1000
@@ -48,9 +56,14 @@ impl Risk {
     /// say how close it is to its own threshold, so the maximum (not the sum) is "how close
     /// to a ban": two rules counting the same failures must not add up to a false 100.
     pub fn score(&self, now: Millis, half_life: Duration) -> u8 {
-        let f = decay_factor(self.elapsed_ms(now), half_life);
-        let top = self.points.iter().fold(0.0f32, |m, p| m.max(p * f));
-        top.clamp(0.0, 100.0).round() as u8
+        let (peak, at) = self.peak();
+        score_at(peak, at, now, half_life)
+    }
+
+    /// The strongest rule's points as of the last change, and when that was: all a reader
+    /// needs to compute the score at any later time ([`score_at`]).
+    pub fn peak(&self) -> (f32, Secs) {
+        (self.points.iter().fold(0.0f32, |m, p| m.max(*p)), self.at)
     }
 
     /// Each rule's share of the score at `now`, largest first, zeros left out.

@@ -19,6 +19,11 @@ pub(super) struct SourceState {
     pub risk: Risk,
     /// The `Lookups` epoch this source was last checked against (geo, blocklists).
     pub checked: u8,
+    /// Whether the published view holds this source's risk (so that forgetting it tells it).
+    pub published: bool,
+    /// The last SuccessfulAuth from this source (0: none): a live registration raises its
+    /// thresholds by `[general] registered_factor`.
+    pub last_auth: Secs,
 }
 
 impl SourceState {
@@ -27,15 +32,27 @@ impl SourceState {
         SourceState {
             last_seen: self.last_seen,
             events: self.events,
+            published: self.published,
+            last_auth: self.last_auth,
             ..SourceState::default()
         }
+    }
+
+    /// A SuccessfulAuth within `lifetime_secs` of `now_secs`: a live registration.
+    pub fn is_registered(&self, now_secs: Secs, lifetime_secs: Secs) -> bool {
+        self.last_auth != 0 && now_secs.saturating_sub(self.last_auth) < lifetime_secs
     }
 }
 
 /// Per-account state, for the rules that look at one account from many sources.
 #[derive(Debug, Clone, Default)]
 pub(super) struct AccountState {
+    /// The account's name, shared with the table's key: a published change names it without
+    /// another lookup or an allocation.
+    pub name: std::sync::Arc<str>,
     pub last_seen: Millis,
+    /// Whether the published view holds this account.
+    pub published: bool,
     pub failures: u32,
     pub sources: WindowDistinct,
     pub risk: Risk,

@@ -6,7 +6,8 @@
 //! It runs on its own thread, never on Asterisk's: gathering holds Asterisk's locks (the
 //! dialplan's contexts lock, the loader's module list) only while copying.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::CString;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ use super::ffi::{dialplan, manager_topic, modules, sorcery};
 use crate::audit::AuditDesk;
 use crate::audit::certificate::CertState;
 use crate::audit::desk::{AuditRequest, Trigger};
-use crate::audit::raw::RawFile;
+use crate::audit::raw::{RawFile, RawSection, RawVar};
 use crate::audit::snapshot::pjsip::PjsipRaw;
 use crate::audit::snapshot::{Ari, Http, Iax, Manager, Pjsip, Snapshot};
 use crate::decision::{Action, AuditSummary};
@@ -178,6 +179,31 @@ fn file(name: &'static std::ffi::CStr, notes: &mut Vec<String>) -> RawFile {
     read
 }
 
+/// Every PJSIP object of each type with all its fields, as sections (None for a type no loaded
+/// module registered); None when res_pjsip is not running.
+fn pjsip_sections(types: &[&str]) -> Option<BTreeMap<String, Option<Vec<RawSection>>>> {
+    let mut out = BTreeMap::new();
+    for kind in types {
+        let Ok(name) = CString::new(*kind) else {
+            continue;
+        };
+        let objects = sorcery::pjsip_objects(&name, &|_| true)?;
+        let sections = objects.map(|list| {
+            list.into_iter()
+                .map(|o| {
+                    let mut section = RawSection::new(&o.id);
+                    for (key, value) in &o.fields {
+                        section.vars.push(RawVar::new(key, value, "", 0));
+                    }
+                    section
+                })
+                .collect()
+        });
+        out.insert((*kind).to_owned(), sections);
+    }
+    Some(out)
+}
+
 /// The snapshot: every source read once, passwords judged and dropped on the way.
 fn gather(shared: &Shared) -> Snapshot {
     let cfg = shared.config();
@@ -186,7 +212,7 @@ fn gather(shared: &Shared) -> Snapshot {
     let running: BTreeSet<String> = modules::running();
     let is_running = |m: &str| running.contains(m);
 
-    let pjsip = sorcery::pjsip_objects(&PjsipRaw::TYPES).map(|objects| {
+    let pjsip = pjsip_sections(&PjsipRaw::TYPES).map(|objects| {
         let raw = PjsipRaw {
             objects,
             conf: file(c"pjsip.conf", &mut notes),

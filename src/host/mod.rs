@@ -6,7 +6,8 @@
 //! - [`notifier`]: bans, unbans and alerts told to the admin (log, AMI);
 //! - [`config_load`]: `secast.conf` as Asterisk parsed it, into a configuration;
 //! - [`audit_runner`]: the configuration audit's thread: when to audit, gathering, announcing;
-//! - [`cluster`]: the cluster's link and its feeds from Asterisk, started from `[cluster]`.
+//! - [`cluster`]: the cluster's link and its feeds from Asterisk, started from `[cluster]`;
+//! - [`pjsip_objects`]: the PJSIP objects that name addresses the PBX depends on.
 
 mod audit_runner;
 mod cluster;
@@ -14,5 +15,6 @@ mod config_load;
 #[allow(unsafe_code)]
 mod ffi;
 mod notifier;
+mod pjsip_objects;
 mod runtime;
 mod state;

@@ -22,7 +22,7 @@ use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
 use crate::util::lock::LockExt;
 use crate::util::log::Level;
 use crate::util::time::wall_clock_ms;
-use crate::worker::{Pipeline, Services};
+use crate::worker::{Pipeline, ProtectionReaders, Services};
 use std::sync::Arc;
 
 struct Runtime {
@@ -120,6 +120,10 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         clock: wall_clock_ms,
         audit: Some(desk.clone()),
         cluster: Some(hub.clone()),
+        protection: Some(ProtectionReaders {
+            system: true,
+            pjsip: Some(Arc::new(super::pjsip_objects::read)),
+        }),
     };
     let (pipeline, ingress) = match Pipeline::start_with(config, log, services) {
         Ok(p) => p,

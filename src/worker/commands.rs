@@ -23,7 +23,12 @@ pub(super) fn run(
             reason,
             ack,
         } => {
-            let result = shared.engine().manual_ban(net, length, &reason, now);
+            let result = {
+                let mut engine = shared.engine();
+                let r = engine.manual_ban(net, length, &reason, now);
+                super::shared::publish(&mut engine, &shared.published);
+                r
+            };
             match result {
                 Ok(ban) => dispatch(vec![Action::Ban(ban)], Some(ack), orders),
                 Err(why) => {
@@ -32,7 +37,12 @@ pub(super) fn run(
             }
         }
         Command::Unban { net, ack } => {
-            let removed = shared.engine().manual_unban(&net);
+            let removed = {
+                let mut engine = shared.engine();
+                let r = engine.manual_unban(&net);
+                super::shared::publish(&mut engine, &shared.published);
+                r
+            };
             match removed {
                 Some(ban) => dispatch(
                     vec![Action::Unban {
@@ -47,6 +57,10 @@ pub(super) fn run(
                 }
             }
         }
-        Command::Remote(report) => super::remote::run(report, shared, orders, log),
+        Command::Remote(report) => {
+            super::remote::run(report, shared, orders, log);
+            // What the cluster changed (bans, counts) reaches the readers like local changes.
+            super::shared::publish(&mut shared.engine(), &shared.published);
+        }
     }
 }

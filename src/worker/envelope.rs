@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use crate::decision::Command;
+use crate::engine::ProtectedSources;
 use crate::intake::RawEvent;
 
 pub enum Envelope {
@@ -12,5 +13,7 @@ pub enum Envelope {
         received: Instant,
     },
     Command(Command),
+    /// What the PBX depends on, read again (see `protection_refresh`).
+    Protected(ProtectedSources),
     Shutdown,
 }

@@ -38,13 +38,16 @@ pub(super) fn process(
             let shares = hub
                 .map(|h| h.shares())
                 .unwrap_or(crate::config::Shares::NONE);
+            let now = shared.now();
             let (actions, share) = {
                 let mut engine = shared.engine();
                 let share = shares
                     .failures
                     .then(|| engine.failure_to_share(&ev))
                     .flatten();
-                (engine.on_event(&ev, shared.now()), share)
+                let actions = engine.on_event(&ev, now);
+                super::shared::publish(&mut engine, &shared.published);
+                (actions, share)
             };
             dispatch(actions, None, orders);
             if let Some(hub) = hub {
@@ -60,7 +63,7 @@ pub(super) fn process(
             }
             // One counters lock per event, taken after the engine's is released (never both).
             let mut counters = shared.event_counters();
-            counters.record(&ev, cfg.general.max_tracked_sources);
+            counters.record(&ev, cfg.general.max_tracked_sources, now);
             counters.latency.record(received.elapsed());
         }
         Err(err) => {

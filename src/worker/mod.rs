@@ -2,7 +2,10 @@
 //! it shares with the query side.
 //!
 //! - [`Ingress`]: Asterisk's threads hand events over here, never waiting;
-//! - [`Shared`]: what the CLI and dialplan functions read;
+//! - [`Shared`]: what the CLI and dialplan functions read, and [`Published`]: the engine's
+//!   state as readers that must never wait for it see it;
+//! - [`ProtectionRefresher`]: reads what the PBX depends on (resolvers, gateways, trunks)
+//!   again and again, on a thread of its own;
 //! - the loop below: events, admin commands and the clock, one at a time, each guarded so that
 //!   one bad item cannot stop the engine.
 
@@ -15,8 +18,11 @@ mod events;
 mod ingress;
 mod ingress_counters;
 mod lookup_sources;
+mod protection_refresh;
+mod published;
 mod remote;
 mod services;
+mod sharded_map;
 mod shared;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -25,13 +31,15 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
 
 pub use envelope::Envelope;
 pub use event_counters::{EventCounters, MAX_ACCOUNTS_PER_SOURCE, SourceCounts};
 pub use ingress::Ingress;
 pub use ingress_counters::IngressCounters;
 pub use lookup_sources::LookupSources;
+pub use protection_refresh::{PjsipReader, ProtectionReaders, ProtectionRefresher};
+pub use published::{Published, PublishedCounters};
 pub use services::Services;
 pub use shared::Shared;
 
@@ -44,6 +52,7 @@ use crate::util::log::{Level, LogSink};
 pub struct Pipeline {
     pub shared: Arc<Shared>,
     worker: JoinHandle<()>,
+    refresher: Option<ProtectionRefresher>,
 }
 
 impl Pipeline {
@@ -61,14 +70,34 @@ impl Pipeline {
         let config = Arc::new(config);
         let now = (services.clock)();
         let mut engine = Engine::new(config.clone(), services.host_addresses);
-        engine.restore(services.restored_bans, services.restored_offences, now);
+        // Bans from the ledger that may not stand (protected, or no firewall can apply
+        // them) are ended in the ledger and the kernel instead of restored.
+        let undo = engine.restore(services.restored_bans, services.restored_offences, now);
+        for a in &undo {
+            if let crate::decision::Action::Unban { ban, .. } = a {
+                log.log(
+                    Level::Warning,
+                    &format!(
+                        "ledger ban of {} not restored: it covers a protected address or no firewall can apply it",
+                        ban.net
+                    ),
+                );
+            }
+        }
+        dispatch::dispatch(undo, None, services.enforcer.as_ref());
         let mut sources = LookupSources::open(&config, log.as_ref());
         let lookups = Arc::new(sources.snapshot());
         engine.set_lookups(lookups.clone());
+        let published = Published::new(config.general.risk_half_life, config.general.ipv6_prefix);
+        engine.start_publishing(now);
+        shared::publish(&mut engine, &published);
+        let (wake_tx, wake_rx) = bounded(1);
         let shared = Arc::new(Shared {
             config: RwLock::new(config),
             event_counters: Mutex::new(EventCounters::default()),
             engine: Mutex::new(engine),
+            published,
+            protection_wake: services.protection.is_some().then(|| wake_tx.clone()),
             sources: Mutex::new(sources),
             lookups: RwLock::new(lookups),
             log: log.clone(),
@@ -87,15 +116,34 @@ impl Pipeline {
         let worker = std::thread::Builder::new()
             .name("secast-engine".into())
             .spawn(move || run(rx, &worker_shared, orders, log.as_ref()))?;
+        let refresher = match services.protection {
+            Some(readers) => Some(ProtectionRefresher::start(
+                shared.clone(),
+                readers,
+                wake_rx,
+                wake_tx,
+            )?),
+            None => None,
+        };
         let ingress = Ingress {
             tx,
             shared: shared.clone(),
         };
-        Ok((Pipeline { shared, worker }, ingress))
+        Ok((
+            Pipeline {
+                shared,
+                worker,
+                refresher,
+            },
+            ingress,
+        ))
     }
 
     /// Stops the worker after it has finished what is queued, and waits for it.
     pub fn join(self) -> Arc<Shared> {
+        if let Some(r) = self.refresher {
+            r.stop();
+        }
         let _ = self.shared.commands.send(Envelope::Shutdown);
         let _ = self.worker.join();
         self.shared
@@ -105,9 +153,13 @@ impl Pipeline {
 /// How often the engine looks at the clock when no events come (ban expiry, eviction).
 const TICK: Duration = Duration::from_millis(500);
 
+/// How often the status counters' idle sources are swept.
+const COUNTERS_SWEEP: Duration = Duration::from_secs(60);
+
 fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, log: &dyn LogSink) {
     let mut last_tick = Instant::now();
     let mut last_refresh = Instant::now();
+    let mut last_counters_sweep = Instant::now();
     loop {
         let envelope = match rx.recv_timeout(TICK) {
             Ok(Envelope::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
@@ -122,12 +174,26 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                     events::process(raw, received, shared, orders.as_ref(), log);
                 }
                 Some(Envelope::Command(cmd)) => commands::run(cmd, shared, orders.as_ref(), log),
+                Some(Envelope::Protected(sources)) => {
+                    let mut engine = shared.engine();
+                    engine.set_protected(sources);
+                    shared::publish(&mut engine, &shared.published);
+                }
                 Some(Envelope::Shutdown) | None => {}
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
-                let actions = shared.engine().tick(shared.now());
+                let actions = {
+                    let mut engine = shared.engine();
+                    let actions = engine.tick(shared.now());
+                    shared::publish(&mut engine, &shared.published);
+                    actions
+                };
                 dispatch::dispatch(actions, None, orders.as_ref());
+                if last_counters_sweep.elapsed() >= COUNTERS_SWEEP {
+                    last_counters_sweep = Instant::now();
+                    shared.event_counters().sweep(shared.now());
+                }
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();

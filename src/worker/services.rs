@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crossbeam_channel::Sender;
 use ipnet::IpNet;
 
+use super::protection_refresh::ProtectionReaders;
 use crate::audit::AuditDesk;
 use crate::cluster::Hub;
 use crate::decision::Ban;
@@ -28,6 +29,9 @@ pub struct Services {
     /// The cluster's hub when `[cluster]` may run: failures and logins go there, and what the
     /// cluster reports comes back as commands.
     pub cluster: Option<Arc<Hub>>,
+    /// What is read again and again to protect what the PBX depends on (host addresses,
+    /// resolvers, gateways, PJSIP peers); None: nothing is (tests).
+    pub protection: Option<ProtectionReaders>,
 }
 
 impl Default for Services {
@@ -41,6 +45,7 @@ impl Default for Services {
             clock: wall_clock_ms,
             audit: None,
             cluster: None,
+            protection: None,
         }
     }
 }

@@ -1,7 +1,12 @@
 //! The state the worker shares with the query side (CLI, dialplan functions, status).
+//!
+//! Readers on Asterisk's threads use the published view only ([`Shared::is_banned`],
+//! [`Shared::risk_of`], [`Shared::risk_of_account`], [`Shared::published`]): they never take
+//! the engine's lock, which the worker holds while it scores, sweeps or evicts.
 
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, TryLockError};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::Sender;
@@ -10,6 +15,7 @@ use super::envelope::Envelope;
 use super::event_counters::EventCounters;
 use super::ingress_counters::IngressCounters;
 use super::lookup_sources::LookupSources;
+use super::published::Published;
 use crate::audit::AuditDesk;
 use crate::cluster::Hub;
 use crate::config::Config;
@@ -25,12 +31,16 @@ pub struct Shared {
     pub(super) config: RwLock<Arc<Config>>,
     pub(super) event_counters: Mutex<EventCounters>,
     pub(super) engine: Mutex<Engine>,
+    /// What readers see of the engine without its lock.
+    pub(super) published: Published,
     /// The files behind the lookups; touched only by the worker's periodic check and by reload.
     pub(super) sources: Mutex<LookupSources>,
     /// The current lookups, for the dialplan functions: an Arc clone under a read lock.
     pub(super) lookups: RwLock<Arc<Lookups>>,
     pub(super) log: Arc<dyn LogSink>,
     pub(super) commands: Sender<Envelope>,
+    /// Wakes the protection refresher (reload); None when there is none.
+    pub(super) protection_wake: Option<Sender<()>>,
     pub clock: fn() -> Millis,
     pub enforcement: Option<Arc<EnforcerStats>>,
     pub ingress: IngressCounters,
@@ -53,25 +63,81 @@ impl Shared {
         self.event_counters.locked()
     }
 
-    /// The worker holds this lock while scoring one event; queries hold it to read one report.
+    /// The worker holds this lock while scoring one event, and for a whole sweep or eviction
+    /// (tens of milliseconds at a million sources). Never from a dialplan function or the
+    /// PJSIP monitor thread: those read [`Shared::published`].
     pub fn engine(&self) -> MutexGuard<'_, Engine> {
         self.engine.locked()
     }
 
+    /// The engine, if it can be had within `wait` (the CLI's detailed reports); None while
+    /// the worker holds it longer (a sweep of a large table).
+    pub fn engine_within(&self, wait: Duration) -> Option<MutexGuard<'_, Engine>> {
+        let deadline = Instant::now() + wait;
+        loop {
+            match self.engine.try_lock() {
+                Ok(g) => return Some(g),
+                Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => {}
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// What the engine published: bans, risks, accounts, the whitelist, counters.
+    pub fn published(&self) -> &Published {
+        &self.published
+    }
+
+    /// Whether a ban in force covers `ip` (a host ban or any wider network). O(1), no
+    /// allocation, never waits for the engine: for dialplan functions, the CLI and the PJSIP
+    /// monitor thread.
+    pub fn is_banned(&self, ip: IpAddr) -> bool {
+        self.published.is_banned(ip, self.now())
+    }
+
+    /// The source's risk now, 0 to 100 (100 while banned). Same guarantees as
+    /// [`Shared::is_banned`].
+    pub fn risk_of(&self, ip: IpAddr) -> u8 {
+        self.published.risk_of(ip, self.now())
+    }
+
+    /// The account's risk now, 0 to 100. Same guarantees as [`Shared::is_banned`].
+    pub fn risk_of_account(&self, account: &str) -> u8 {
+        self.published.risk_of_account(account, self.now())
+    }
+
     /// Applies a reloaded configuration to the counters and the engine at once. The geo
     /// database, geo policy and lists are opened again from the new configuration first (file
-    /// reads, on the reloading thread), then swapped in with everything else.
+    /// reads, on the reloading thread), then swapped in with everything else. What the PBX
+    /// depends on is read again too (resolvers, gateways, PJSIP trunks).
     pub fn reconfigure(&self, cfg: Config) {
         let mut sources = LookupSources::open(&cfg, self.log.as_ref());
         let lookups = Arc::new(sources.snapshot());
         let cfg = Arc::new(cfg);
         let mut engine = self.engine();
         *self.config.write_locked() = cfg.clone();
+        self.published
+            .configure(cfg.general.risk_half_life, cfg.general.ipv6_prefix);
         engine.reconfigure(cfg);
         engine.set_lookups(lookups.clone());
+        for change in engine.drain_changes() {
+            self.published.apply(change);
+        }
         drop(engine);
         *self.sources.locked() = sources;
         *self.lookups.write_locked() = lookups;
+        self.refresh_protection();
+    }
+
+    /// Asks the protection refresher to read everything again now.
+    pub fn refresh_protection(&self) {
+        if let Some(w) = &self.protection_wake {
+            let _ = w.try_send(());
+        }
     }
 
     pub fn lookups(&self) -> Arc<Lookups> {
@@ -106,4 +172,13 @@ impl Shared {
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()
     }
+}
+
+/// Moves the engine's changes and counters into the published view (the worker, with the
+/// engine's lock held, after every item).
+pub(super) fn publish(engine: &mut Engine, published: &Published) {
+    for change in engine.drain_changes() {
+        published.apply(change);
+    }
+    published.set_counters(&engine.counters, engine.bans().len(), engine.tracked_ips());
 }

@@ -126,6 +126,11 @@ int main(void)
 	OFF(ast_sorcery_observer, updated);
 	OFF(ast_sorcery_observer, deleted);
 	OFF(ast_sorcery_observer, loaded);
+	SIZE(ao2_iterator);
+	OFF(ao2_iterator, c);
+	OFF(ao2_iterator, last_node);
+	OFF(ao2_iterator, complete);
+	OFF(ao2_iterator, flags);
 
 	/* Enum values the module passes to Asterisk. */
 	printf("value AST_MODULE_LOAD_DECLINE %d\n", (int)AST_MODULE_LOAD_DECLINE);

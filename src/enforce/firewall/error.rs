@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// What the enforcer does about it: PermissionDenied and Unavailable need the admin;
-/// TableMissing needs `ensure()` and a re-apply; Other is retried.
+/// TableMissing needs `ensure()` and a re-apply; Refused is about one element, reported and
+/// dropped; Other is retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FirewallErrorKind {
     /// EPERM/EACCES: the process lacks CAP_NET_ADMIN.
@@ -12,6 +13,9 @@ pub enum FirewallErrorKind {
     Unavailable,
     /// Our table, a set or the chain was deleted behind our back.
     TableMissing,
+    /// An element the kernel (or our layout) will never take, whatever is retried: it is
+    /// reported by name and left out, never holding back the others.
+    Refused,
     Other,
 }
 
@@ -36,6 +40,7 @@ impl fmt::Display for FirewallError {
             FirewallErrorKind::PermissionDenied => "permission denied",
             FirewallErrorKind::Unavailable => "unavailable",
             FirewallErrorKind::TableMissing => "table missing",
+            FirewallErrorKind::Refused => "refused",
             FirewallErrorKind::Other => "error",
         };
         write!(f, "firewall {kind}: {}", self.message)
@@ -56,6 +61,11 @@ pub(crate) fn kind_of_errno(errno: i32, doing: Doing) -> FirewallErrorKind {
     match errno {
         libc::EPERM | libc::EACCES => FirewallErrorKind::PermissionDenied,
         libc::ENOENT if doing == Doing::Using => FirewallErrorKind::TableMissing,
+        // The kernel judged the content of the batch, not our right to send it or its state:
+        // one element (or a set made for it) is not acceptable.
+        libc::EINVAL | libc::ERANGE | libc::EOVERFLOW | libc::E2BIG if doing == Doing::Using => {
+            FirewallErrorKind::Refused
+        }
         libc::ENOENT
         | libc::EOPNOTSUPP
         | libc::EPROTONOSUPPORT

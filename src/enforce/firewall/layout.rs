@@ -2,9 +2,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::IpNet;
 
 use super::error::{FirewallError, FirewallErrorKind};
+use crate::util::net::canonical_net;
 
 /// The base chain holding our drop rules.
 pub(crate) const CHAIN: &str = "prerouting";
@@ -152,20 +153,11 @@ impl Target {
 /// Where `net` goes. An IPv4-mapped IPv6 network (::ffff:a.b.c.d/96 or longer) is IPv4: on a
 /// dual-stack socket that is how an IPv4 peer is shown, but on the wire it is IPv4.
 pub(crate) fn target(net: IpNet) -> Result<Target, FirewallError> {
-    let net = match net {
-        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
-            Some(v4) => IpNet::V4(
-                Ipv4Net::new(v4, v6.prefix_len() - 96).expect("96..=128 minus 96 is a v4 prefix"),
-            ),
-            None => IpNet::V6(v6),
-        },
-        other => other,
-    }
-    .trunc();
+    let net = canonical_net(net);
     if net.prefix_len() == 0 {
         // A /0 would drop every packet to the PBX, its own management included: never a ban.
         return Err(FirewallError::new(
-            FirewallErrorKind::Other,
+            FirewallErrorKind::Refused,
             format!("refusing to ban {net}: that is every address"),
         ));
     }

@@ -13,9 +13,10 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::error::{Doing, FirewallError, FirewallErrorKind};
+use super::isolate;
 use super::layout::{CHAIN, Family, PRIORITY_RAW, SetSpec};
-use super::plan::{self, Action};
-use super::{Firewall, FirewallOp, FirewallSettings};
+use super::plan::{self, Action, Plan};
+use super::{Firewall, FirewallOp, FirewallSettings, Rejected};
 
 // <nftables/libnftables.h>
 const NFT_CTX_DEFAULT: u32 = 0;
@@ -192,6 +193,11 @@ fn classify(err: &str, doing: Doing, what: &str) -> FirewallError {
         }
     } else if err.contains("not supported") {
         FirewallErrorKind::Unavailable
+    } else if doing == Doing::Using
+        && (err.contains("Invalid argument") || err.contains("out of range"))
+    {
+        // The kernel judged one element (or the set made for it), not the batch.
+        FirewallErrorKind::Refused
     } else {
         FirewallErrorKind::Other
     };
@@ -219,6 +225,44 @@ impl LibNftables {
             sets: base_sets(),
             readd: plan::readd_needed(settings.refresh),
         })
+    }
+
+    /// One plan as one nft command buffer (one transaction).
+    fn send_plan(&mut self, plan: &Plan) -> Result<(), FirewallError> {
+        let new_sets: BTreeSet<SetSpec> = plan.sets().difference(&self.sets).copied().collect();
+        let mut cmds = String::with_capacity(
+            64 + plan.steps.iter().map(|s| s.elems.len()).sum::<usize>() * 32,
+        );
+        for &set in &new_sets {
+            self.set_decl(&mut cmds, set);
+            self.rule(&mut cmds, set);
+        }
+        for step in &plan.steps {
+            let verb = match step.action {
+                Action::Add => "add",
+                Action::Delete => "delete",
+            };
+            let _ = write!(
+                cmds,
+                "{verb} element inet {} {} {{ ",
+                self.table,
+                step.set.name()
+            );
+            for (i, e) in step.elems.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                // Only an address we parsed and format ourselves ever reaches the command.
+                let _ = write!(cmds, "{sep}{}", e.target.net.addr());
+                if let (Action::Add, Some(ms)) = (step.action, e.timeout_ms) {
+                    let _ = write!(cmds, " timeout {}", nft_duration(ms));
+                }
+            }
+            cmds.push_str(" }\n");
+        }
+        self.ctx
+            .run(&cmds, false)
+            .map_err(|e| classify(&e, Doing::Using, "applying bans"))?;
+        self.sets.extend(new_sets);
+        Ok(())
     }
 
     fn set_decl(&self, out: &mut String, set: SetSpec) {
@@ -349,43 +393,9 @@ impl Firewall for LibNftables {
         Ok(())
     }
 
-    fn apply(&mut self, ops: &[FirewallOp]) -> Result<(), FirewallError> {
-        let plan = plan::plan(ops, self.readd)?;
-        if plan.is_empty() {
-            return Ok(());
-        }
-        let new_sets: BTreeSet<SetSpec> = plan.sets().difference(&self.sets).copied().collect();
-        let mut cmds = String::with_capacity(64 + ops.len() * 32);
-        for &set in &new_sets {
-            self.set_decl(&mut cmds, set);
-            self.rule(&mut cmds, set);
-        }
-        for step in &plan.steps {
-            let verb = match step.action {
-                Action::Add => "add",
-                Action::Delete => "delete",
-            };
-            let _ = write!(
-                cmds,
-                "{verb} element inet {} {} {{ ",
-                self.table,
-                step.set.name()
-            );
-            for (i, e) in step.elems.iter().enumerate() {
-                let sep = if i == 0 { "" } else { ", " };
-                // Only an address we parsed and format ourselves ever reaches the command.
-                let _ = write!(cmds, "{sep}{}", e.target.net.addr());
-                if let (Action::Add, Some(ms)) = (step.action, e.timeout_ms) {
-                    let _ = write!(cmds, " timeout {}", nft_duration(ms));
-                }
-            }
-            cmds.push_str(" }\n");
-        }
-        self.ctx
-            .run(&cmds, false)
-            .map_err(|e| classify(&e, Doing::Using, "applying bans"))?;
-        self.sets.extend(new_sets);
-        Ok(())
+    fn apply(&mut self, ops: &[FirewallOp]) -> Result<Vec<Rejected>, FirewallError> {
+        let readd = self.readd;
+        isolate::apply_isolating(ops, readd, &mut |plan| self.send_plan(plan))
     }
 
     fn list(&mut self) -> Result<Vec<IpNet>, FirewallError> {

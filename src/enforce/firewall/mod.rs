@@ -33,6 +33,7 @@
 //! `backend = none` no firewall is opened at all ([`opener`] gives nothing).
 
 mod error;
+mod isolate;
 mod layout;
 mod libnftables;
 mod netlink;
@@ -62,15 +63,27 @@ pub enum FirewallOp {
     Remove { net: IpNet },
 }
 
+/// An op the firewall will never apply, by name and why. The other ops of its batch were
+/// applied: one bad element never holds back the rest.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    pub op: FirewallOp,
+    pub error: FirewallError,
+}
+
 /// The kernel side of banning.
 pub trait Firewall: Send {
     fn name(&self) -> &'static str;
     /// Creates our table, sets and chain if missing (idempotent); repairs them if someone
     /// deleted them. Elements already in surviving sets are kept.
     fn ensure(&mut self) -> Result<(), FirewallError>;
-    /// Applies all ops as ONE batch/transaction. Adding an element already present must not
-    /// fail (refresh its timeout); removing an absent element must not fail.
-    fn apply(&mut self, ops: &[FirewallOp]) -> Result<(), FirewallError>;
+    /// Applies the ops, as ONE batch/transaction when the kernel takes them all. Adding an
+    /// element already present must not fail (refresh its timeout); removing an absent
+    /// element must not fail. An op that can never be applied (a network no set holds, an
+    /// element the kernel refuses on its own) is left out and returned by name in the `Ok`
+    /// list, and every other op is applied. `Err` means nothing was applied (table missing,
+    /// permission, netlink trouble): retry the same ops later.
+    fn apply(&mut self, ops: &[FirewallOp]) -> Result<Vec<Rejected>, FirewallError>;
     /// The elements currently in our sets (for repair checks and tests).
     fn list(&mut self) -> Result<Vec<IpNet>, FirewallError>;
     /// Cheap check that our table, sets and drop rules still exist.

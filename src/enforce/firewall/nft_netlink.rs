@@ -9,13 +9,14 @@ use std::collections::BTreeSet;
 use ipnet::IpNet;
 
 use super::error::{Doing, FirewallError, FirewallErrorKind, from_errno};
+use super::isolate;
 use super::layout::{CHAIN, Family, PRIORITY_RAW, SetSpec, net_of_key};
 use super::netlink::{
     self, MAX_ATTR_LEN, NFNL_SUBSYS_NFTABLES, NLM_F_ACK, NLM_F_APPEND, NLM_F_CREATE, NLM_F_DUMP,
     NLM_F_REQUEST, NlError, Socket, Writer,
 };
 use super::plan::{self, Action, Elem, Plan};
-use super::{Firewall, FirewallOp, FirewallSettings};
+use super::{Firewall, FirewallOp, FirewallSettings, Rejected};
 
 // <linux/netfilter/nf_tables.h>, enum nf_tables_msg_types
 const NFT_MSG_NEWTABLE: u16 = 0;
@@ -245,6 +246,22 @@ impl NftNetlink {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// One plan as one nfnetlink batch: sets for new prefix lengths and their rules first.
+    fn send_plan(&mut self, plan: &Plan) -> Result<(), FirewallError> {
+        let new_sets: BTreeSet<SetSpec> = plan.sets().difference(&self.sets).copied().collect();
+        let mut w = self.sock.writer();
+        self.enc().encode_apply(plan, &new_sets, &mut w);
+        self.send(&w, Doing::Using, "applying bans")
+            .map_err(|mut e| {
+                if e.kind == FirewallErrorKind::TableMissing {
+                    e.message = format!("{} (our table, a set or the chain is gone)", e.message);
+                }
+                e
+            })?;
+        self.sets.extend(new_sets);
         Ok(())
     }
 
@@ -484,23 +501,9 @@ impl Firewall for NftNetlink {
         Ok(())
     }
 
-    fn apply(&mut self, ops: &[FirewallOp]) -> Result<(), FirewallError> {
-        let plan = plan::plan(ops, self.readd)?;
-        if plan.is_empty() {
-            return Ok(());
-        }
-        let new_sets: BTreeSet<SetSpec> = plan.sets().difference(&self.sets).copied().collect();
-        let mut w = self.sock.writer();
-        self.enc().encode_apply(&plan, &new_sets, &mut w);
-        self.send(&w, Doing::Using, "applying bans")
-            .map_err(|mut e| {
-                if e.kind == FirewallErrorKind::TableMissing {
-                    e.message = format!("{} (our table, a set or the chain is gone)", e.message);
-                }
-                e
-            })?;
-        self.sets.extend(new_sets);
-        Ok(())
+    fn apply(&mut self, ops: &[FirewallOp]) -> Result<Vec<Rejected>, FirewallError> {
+        let readd = self.readd;
+        isolate::apply_isolating(ops, readd, &mut |plan| self.send_plan(plan))
     }
 
     fn list(&mut self) -> Result<Vec<IpNet>, FirewallError> {
@@ -548,7 +551,7 @@ mod tests {
                 timeout: Some(Duration::from_secs(60)),
             })
             .collect();
-        let p = plan(&ops, false).unwrap();
+        let p = plan(&ops, false).0;
         let mut w = Writer::new(1);
         Enc("secast").encode_apply(&p, &BTreeSet::new(), &mut w);
         let bytes = w.bytes();

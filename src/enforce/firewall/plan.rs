@@ -11,9 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
-use super::error::FirewallError;
 use super::layout::{SetSpec, Target, target};
-use super::{FirewallOp, RefreshMode};
+use super::{FirewallOp, RefreshMode, Rejected};
 
 /// Ten years: far beyond any ban the engine gives, far below the kernel's limit.
 pub(crate) const MAX_TIMEOUT_MS: u64 = 10 * 365 * 24 * 3600 * 1000;
@@ -87,16 +86,28 @@ fn kernel_at_least(release: &str, want: (u32, u32)) -> bool {
     }
 }
 
-pub(crate) fn plan(ops: &[FirewallOp], readd: bool) -> Result<Plan, FirewallError> {
+/// The element operations for `ops`. An op whose network no set can hold (a /0) is not
+/// planned: it comes back in the second list with the reason, and the others go ahead.
+pub(crate) fn plan(ops: &[FirewallOp], readd: bool) -> (Plan, Vec<Rejected>) {
     // The final op per target, in first-seen order (deterministic batches).
     let mut order: Vec<(Target, Option<Option<u64>>)> = Vec::with_capacity(ops.len());
     let mut index: HashMap<Target, usize> = HashMap::with_capacity(ops.len());
+    let mut rejected = Vec::new();
     for op in ops {
         let (net, fin) = match op {
             FirewallOp::Add { net, timeout } => (net, Some(timeout_ms(*timeout))),
             FirewallOp::Remove { net } => (net, None),
         };
-        let t = target(*net)?;
+        let t = match target(*net) {
+            Ok(t) => t,
+            Err(error) => {
+                rejected.push(Rejected {
+                    op: op.clone(),
+                    error,
+                });
+                continue;
+            }
+        };
         match index.get(&t) {
             Some(&i) => order[i].1 = fin,
             None => {
@@ -151,7 +162,7 @@ pub(crate) fn plan(ops: &[FirewallOp], readd: bool) -> Result<Plan, FirewallErro
             elems,
         });
     }
-    Ok(Plan { steps })
+    (Plan { steps }, rejected)
 }
 
 #[cfg(test)]
@@ -196,7 +207,7 @@ mod tests {
             ],
             false,
         )
-        .unwrap();
+        .0;
         assert_eq!(
             summary(&p),
             vec![
@@ -208,7 +219,7 @@ mod tests {
 
     #[test]
     fn remove_is_add_then_delete() {
-        let p = plan(&[remove("10.0.0.1/32")], false).unwrap();
+        let p = plan(&[remove("10.0.0.1/32")], false).0;
         assert_eq!(
             summary(&p),
             vec!["Add v4 [10.0.0.1/32]", "Delete v4 [10.0.0.1/32]"]
@@ -225,7 +236,7 @@ mod tests {
             ],
             false,
         )
-        .unwrap();
+        .0;
         assert_eq!(
             summary(&p),
             vec![
@@ -234,13 +245,13 @@ mod tests {
                 "Add v4_24 [10.0.0.0/24 1000ms]"
             ]
         );
-        let p = plan(&[remove("10.0.0.1/32"), add("10.0.0.1/32", Some(5))], false).unwrap();
+        let p = plan(&[remove("10.0.0.1/32"), add("10.0.0.1/32", Some(5))], false).0;
         assert_eq!(summary(&p), vec!["Add v4 [10.0.0.1/32 5000ms]"]);
     }
 
     #[test]
     fn readd_mode_refreshes_by_delete_and_add() {
-        let p = plan(&[add("10.0.0.1/32", Some(5))], true).unwrap();
+        let p = plan(&[add("10.0.0.1/32", Some(5))], true).0;
         assert_eq!(
             summary(&p),
             vec![
@@ -270,7 +281,22 @@ mod tests {
     }
 
     #[test]
-    fn a_zero_prefix_fails_the_whole_batch_before_the_kernel() {
-        assert!(plan(&[add("10.0.0.1/32", None), add("0.0.0.0/0", None)], false).is_err());
+    fn a_zero_prefix_is_rejected_by_name_and_the_rest_is_planned() {
+        let (p, rejected) = plan(
+            &[
+                add("10.0.0.1/32", None),
+                add("::ffff:0:0/96", None),
+                add("10.0.0.2/32", None),
+            ],
+            false,
+        );
+        assert_eq!(summary(&p), vec!["Add v4 [10.0.0.1/32, 10.0.0.2/32]"]);
+        assert_eq!(rejected.len(), 1);
+        assert_eq!(rejected[0].op, add("::ffff:0:0/96", None));
+        assert!(
+            rejected[0].error.message.contains("0.0.0.0/0"),
+            "{}",
+            rejected[0].error
+        );
     }
 }

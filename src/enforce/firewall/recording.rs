@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use super::isolate;
 use super::layout::target;
-use super::{Firewall, FirewallError, FirewallErrorKind, FirewallOp};
+use super::plan::{Action, Plan};
+use super::{Firewall, FirewallError, FirewallErrorKind, FirewallOp, Rejected};
 use crate::util::lock::LockExt;
 
 /// What a [`RecordingFirewall`] saw and holds. Clones of one recorder share it.
@@ -26,6 +28,11 @@ pub struct RecordingState {
     pub fail_always: Option<FirewallErrorKind>,
     /// The next call (any method but `name`) fails with this kind, once.
     pub fail_next: Option<FirewallErrorKind>,
+    /// Networks the "kernel" refuses as elements: a batch holding one fails with `Refused`,
+    /// as a real transaction would, and the failing element is isolated.
+    pub refuse: Vec<IpNet>,
+    /// Every op rejected so far, with its reason, in order.
+    pub rejected: Vec<Rejected>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,25 +121,55 @@ impl Firewall for RecordingFirewall {
         Ok(())
     }
 
-    /// All or nothing, like the kernel's transaction.
-    fn apply(&mut self, ops: &[FirewallOp]) -> Result<(), FirewallError> {
+    /// Each batch all or nothing, like the kernel's transaction; ops that cannot be applied
+    /// are isolated and rejected as the real backends do.
+    fn apply(&mut self, ops: &[FirewallOp]) -> Result<Vec<Rejected>, FirewallError> {
         let mut s = self.state();
         Self::check(&mut s)?;
         Self::check_table(&s)?;
-        let mut elements = s.elements.clone();
-        for op in ops {
-            match op {
-                FirewallOp::Add { net, timeout } => {
-                    elements.insert(target(*net)?.net, *timeout);
-                }
-                FirewallOp::Remove { net } => {
-                    elements.remove(&target(*net)?.net);
+        let state = &mut *s;
+        let rejected = isolate::apply_isolating(ops, false, &mut |plan: &Plan| {
+            let mut batch = Vec::new();
+            let mut elements = state.elements.clone();
+            for step in &plan.steps {
+                for e in &step.elems {
+                    if state.refuse.contains(&e.target.net) {
+                        return Err(FirewallError::new(
+                            FirewallErrorKind::Refused,
+                            format!("{} refused (simulated)", e.target.net),
+                        ));
+                    }
+                    match step.action {
+                        Action::Add => {
+                            let timeout = e.timeout_ms.map(Duration::from_millis);
+                            elements.insert(e.target.net, timeout);
+                        }
+                        Action::Delete => {
+                            elements.remove(&e.target.net);
+                        }
+                    }
                 }
             }
-        }
-        s.elements = elements;
-        s.batches.push(ops.to_vec());
-        Ok(())
+            // The ops as the caller sent them, for tests that look at batches.
+            for op in ops {
+                let net = match op {
+                    FirewallOp::Add { net, .. } | FirewallOp::Remove { net } => *net,
+                };
+                if let Ok(t) = target(net)
+                    && plan
+                        .steps
+                        .iter()
+                        .any(|s| s.elems.iter().any(|e| e.target == t))
+                {
+                    batch.push(op.clone());
+                }
+            }
+            state.elements = elements;
+            state.batches.push(batch);
+            Ok(())
+        })?;
+        s.rejected.extend(rejected.iter().cloned());
+        Ok(rejected)
     }
 
     fn list(&mut self) -> Result<Vec<IpNet>, FirewallError> {
@@ -189,11 +226,26 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_op_changes_nothing() {
+    fn a_bad_op_is_rejected_by_name_and_the_others_are_applied() {
         let rec = RecordingFirewall::new();
         let mut fw = rec.clone();
-        assert!(fw.apply(&[add("10.0.0.1/32"), add("0.0.0.0/0")]).is_err());
-        assert!(rec.elements().is_empty());
-        assert!(rec.batches().is_empty());
+        rec.state().refuse.push("10.0.0.3/32".parse().unwrap());
+        let rejected = fw
+            .apply(&[
+                add("10.0.0.1/32"),
+                add("0.0.0.0/0"),
+                add("10.0.0.3/32"),
+                add("10.0.0.4/32"),
+            ])
+            .unwrap();
+        let names: Vec<String> = rejected
+            .iter()
+            .map(|r| match &r.op {
+                FirewallOp::Add { net, .. } | FirewallOp::Remove { net } => net.to_string(),
+            })
+            .collect();
+        assert_eq!(names, vec!["0.0.0.0/0", "10.0.0.3/32"]);
+        let kept: Vec<String> = rec.elements().iter().map(|n| n.to_string()).collect();
+        assert_eq!(kept, vec!["10.0.0.1/32", "10.0.0.4/32"]);
     }
 }

@@ -4,7 +4,6 @@
 
 use std::net::IpAddr;
 
-use super::enumeration::DISTINCT_CAP;
 use super::window_ms;
 use crate::config::Config;
 use crate::decision::RuleId;
@@ -37,7 +36,9 @@ pub(in crate::engine) fn evaluate(
     }
     let w = window_ms(rule.window);
     let before = a.sources.current(now, w);
-    let n = a.sources.add(ip_hash(ip), now, w, DISTINCT_CAP);
+    // Sources are remembered up to the threshold (at most 256), so every accepted threshold
+    // can be reached.
+    let n = a.sources.add(ip_hash(ip), now, w, rule.threshold as usize);
     if n == before {
         return None;
     }

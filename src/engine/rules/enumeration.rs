@@ -3,16 +3,16 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::{Facts, Trigger, reached, window_ms};
+use super::{Facts, Trigger, reached, threshold, window_ms};
 use crate::decision::RuleId;
 use crate::engine::source_state::SourceState;
 use crate::engine::windows::{WindowDistinct, hash32};
 use crate::intake::EventKind;
 
-/// Distinct things remembered per window beyond any threshold: enough to tell "more than".
-pub(in crate::engine) const DISTINCT_CAP: usize = 64;
-
 /// Counts each new unknown AccountID (InvalidAccountID) of the source within the window.
+/// Names are remembered (as 4-byte hashes) up to the threshold in effect, so every threshold
+/// config accepts fires (`[enumeration] threshold` is at most 256, times the registered
+/// factor); once it is reached more need not be kept.
 pub(in crate::engine) fn evaluate(
     facts: &Facts,
     st: &mut SourceState,
@@ -23,9 +23,10 @@ pub(in crate::engine) fn evaluate(
     }
     let account = facts.account?;
     let w = window_ms(facts.cfg.rules.enumeration.window);
-    let tried = enumerating.entry(facts.ip).or_default();
+    let cap = threshold(facts, RuleId::Enumeration) as usize;
+    let tried = enumerating.entry(facts.key).or_default();
     let before = tried.current(facts.now, w);
-    let n = tried.add(hash32(account.as_bytes()), facts.now, w, DISTINCT_CAP);
+    let n = tried.add(hash32(account.as_bytes()), facts.now, w, cap);
     if n > before {
         reached(facts, RuleId::Enumeration, n as u32, &mut st.risk)
     } else {

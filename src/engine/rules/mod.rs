@@ -53,6 +53,8 @@ pub(super) struct Facts<'a> {
     pub cfg: &'a Config,
     pub ev: &'a SecurityEvent,
     pub ip: IpAddr,
+    /// Where the source's state is kept: `ip`, or its IPv6 prefix (see `source_key`).
+    pub key: IpAddr,
     /// The real account the event names (not empty, not `<unknown>`); attacker-supplied.
     pub account: Option<&'a str>,
     pub now: Millis,
@@ -62,6 +64,9 @@ pub(super) struct Facts<'a> {
     pub first_contact: bool,
     /// First contact, new lists, or a login: the time to ask who and where this source is.
     pub look_up: bool,
+    /// The source has a live, authenticated registration: its counting thresholds are
+    /// multiplied by `[general] registered_factor`.
+    pub registered: bool,
 }
 
 /// What rules found besides bans: alerts to raise, in order.
@@ -74,7 +79,7 @@ pub(super) struct Findings {
 pub(super) struct Tables<'a> {
     pub lookups: &'a Lookups,
     pub neighbours: &'a Neighbourhood,
-    /// Distinct unknown AccountIDs per source.
+    /// Distinct unknown AccountIDs per source key.
     pub enumerating: &'a mut HashMap<IpAddr, WindowDistinct>,
 }
 
@@ -113,13 +118,20 @@ pub(super) fn window_ms(d: Duration) -> Millis {
     Millis::try_from(d.as_millis()).unwrap_or(Millis::MAX)
 }
 
-/// A counting rule's threshold for this source: lower for a repeat offender.
+/// A counting rule's threshold for this source: lower for a repeat offender, higher for a
+/// source with a live registration (an office NAT whose phones work: one misconfigured phone
+/// must not cut off the others).
 pub(super) fn threshold(facts: &Facts, rule: RuleId) -> u32 {
-    escalation::threshold(
+    let t = escalation::threshold(
         facts.cfg.rules.of(rule).threshold,
         facts.earlier_offences,
         &facts.cfg.escalation,
-    )
+    );
+    if facts.registered {
+        t.saturating_mul(facts.cfg.general.registered_factor.max(1))
+    } else {
+        t
+    }
 }
 
 /// `n` things counted for `rule`: adds the rule's share of risk and returns a trigger once the

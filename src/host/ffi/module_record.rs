@@ -27,9 +27,8 @@ static MODULE_INFO: AsteriskOwned<sys::ast_module_info> =
         buildopt_sum: [0; 33],
         load_pri: 128, // AST_MODPRI_DEFAULT
         requires: std::ptr::null(),
-        // The audit holds PJSIP's sorcery objects for a moment, and their destructors live in
-        // res_pjsip.so: while we are loaded, res_pjsip (when it is there) is not unloaded.
-        // Optional: without res_pjsip we load and run all the same.
+        // Not required (the module works without PJSIP), but while both are loaded our
+        // reference keeps res_pjsip from being unloaded under a read of its objects.
         optional_modules: c"res_pjsip".as_ptr(),
         enhances: std::ptr::null(),
         reserved1: std::ptr::null_mut(),
