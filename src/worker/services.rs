@@ -7,6 +7,7 @@ use crossbeam_channel::Sender;
 use ipnet::IpNet;
 
 use crate::decision::Ban;
+use crate::enforce::handlers::HandlerBoard;
 use crate::enforce::{EnforcerStats, Order};
 use crate::util::time::{Millis, wall_clock_ms};
 
@@ -20,6 +21,8 @@ pub struct Services {
     pub enforcer: Option<Sender<Order>>,
     /// The enforcer's counters, for the status report.
     pub enforcer_stats: Option<Arc<EnforcerStats>>,
+    /// The event handlers' state, for `secast show handlers`.
+    pub handlers: Option<Arc<HandlerBoard>>,
     pub clock: fn() -> Millis,
 }
 
@@ -31,6 +34,7 @@ impl Default for Services {
             restored_offences: Vec::new(),
             enforcer: None,
             enforcer_stats: None,
+            handlers: None,
             clock: wall_clock_ms,
         }
     }

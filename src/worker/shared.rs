@@ -13,6 +13,7 @@ use super::lookup_sources::LookupSources;
 use crate::config::Config;
 use crate::decision::Command;
 use crate::enforce::EnforcerStats;
+use crate::enforce::handlers::HandlerBoard;
 use crate::engine::Engine;
 use crate::lookups::Lookups;
 use crate::util::lock::{LockExt, RwLockExt};
@@ -31,6 +32,8 @@ pub struct Shared {
     pub(super) commands: Sender<Envelope>,
     pub clock: fn() -> Millis,
     pub enforcement: Option<Arc<EnforcerStats>>,
+    /// The event handlers, when any run.
+    pub handlers: Option<Arc<HandlerBoard>>,
     pub ingress: IngressCounters,
     pub queue_capacity: usize,
     pub started: Instant,
