@@ -3,6 +3,7 @@
 //! Rust, unit-tested; `host` registers these tables with Asterisk and moves strings in and out.
 
 pub mod account_list;
+pub mod ami_actions;
 pub mod ask;
 pub mod ban_list;
 mod ban_time;
@@ -11,10 +12,16 @@ pub mod cli_commands;
 pub mod dialplan_functions;
 pub mod function_args;
 pub mod geo_page;
+mod handler_commands;
+pub mod handler_page;
 pub mod ip_page;
 pub mod number_page;
 pub mod status_page;
 pub mod version;
+
+// The table types, for capability table files to name through their parent (a table file and
+// the assembly naming each other would be an import circle).
+pub use cli_commands::CliCommand;
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

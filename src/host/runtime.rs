@@ -7,14 +7,17 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::config_load;
+use super::ffi::child_reaping::AsteriskReaping;
 use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::security_topic::Subscription;
-use super::ffi::{ModuleHandle, cli, functions, paths};
+use super::ffi::{ModuleHandle, cli, functions, manager, paths};
+use super::handler_facts::EngineFacts;
 use super::notifier::AsteriskNotifier;
 use super::state;
 use crate::config::{Config, FirewallBackend};
+use crate::enforce::handlers::{Handlers, HandlersSetup};
 use crate::enforce::ledger::Ledger;
-use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
+use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Notifier, Order, firewall};
 use crate::util::lock::LockExt;
 use crate::util::log::Level;
 use crate::util::time::wall_clock_ms;
@@ -25,6 +28,7 @@ struct Runtime {
     subscription: Subscription,
     pipeline: Pipeline,
     enforcer: Enforcer,
+    handlers: Handlers,
 }
 
 static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
@@ -78,21 +82,39 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     };
 
     let log = Arc::new(AsteriskLog);
+    // The handlers' outbox lives next to the ledger, and only where the ledger could be kept.
+    let (handlers, handler_notifier) = Handlers::start(HandlersSetup {
+        dir: ledger.is_some().then(|| dir.clone()),
+        handlers: config.handlers.clone(),
+        in_force: restored.active.clone(),
+        enrich: Arc::new(EngineFacts),
+        reaping: Arc::new(AsteriskReaping),
+        log: log.clone(),
+        clock: wall_clock_ms,
+        node: crate::os::host_name::host_name(),
+    })
+    .map_err(|e| format!("cannot start the event handlers' thread: {e}"))?;
+    let notifiers: Vec<Arc<dyn Notifier>> = vec![Arc::new(AsteriskNotifier), handler_notifier];
     if config.firewall.backend == FirewallBackend::Off {
         host_log!(
             Level::Notice,
             "firewall backend 'none': bans are decided and recorded, not enforced"
         );
     }
-    let enforcer = Enforcer::start(EnforcerSetup {
+    let enforcer = match Enforcer::start(EnforcerSetup {
         opener: firewall::opener(&config.firewall),
         ledger,
-        notifier: Arc::new(Fanout(vec![Arc::new(AsteriskNotifier)])),
+        notifier: Arc::new(Fanout(notifiers)),
         log: log.clone(),
         check_interval: config.firewall.check_interval,
         clock: wall_clock_ms,
-    })
-    .map_err(|e| format!("cannot start the enforcer thread: {e}"))?;
+    }) {
+        Ok(e) => e,
+        Err(e) => {
+            handlers.stop();
+            return Err(format!("cannot start the enforcer thread: {e}"));
+        }
+    };
     let _ = enforcer
         .sender()
         .send(Order::Restore(restored.active.clone()));
@@ -103,12 +125,14 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         restored_offences: restored.offences,
         enforcer: Some(enforcer.sender()),
         enforcer_stats: Some(enforcer.stats.clone()),
+        handlers: Some(handlers.board.clone()),
         clock: wall_clock_ms,
     };
     let (pipeline, ingress) = match Pipeline::start_with(config, log, services) {
         Ok(p) => p,
         Err(e) => {
             enforcer.stop();
+            handlers.stop();
             return Err(format!("cannot start the engine thread: {e}"));
         }
     };
@@ -118,6 +142,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             drop(ingress);
             pipeline.join();
             enforcer.stop();
+            handlers.stop();
             return Err("cannot subscribe to Asterisk's security topic".to_owned());
         }
     };
@@ -134,10 +159,19 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             "some SECAST_* dialplan functions could not be registered"
         );
     }
+    if !manager::register_actions(module) {
+        host_log!(
+            Level::Warning,
+            "some SecAst* AMI actions could not be registered"
+        );
+    }
+    // The engine can answer now: reconcile with the ledger, first syncs, then decisions.
+    handlers.begin();
     *slot = Some(Runtime {
         subscription,
         pipeline,
         enforcer,
+        handlers,
     });
     Ok(())
 }
@@ -152,6 +186,9 @@ pub fn stop() {
 }
 
 fn teardown(rt: Runtime) {
+    // AMI actions first: one may start while unload runs (Asterisk does not wait for them);
+    // once unregistered, a late one finds the module not running and says so.
+    manager::unregister_actions();
     rt.subscription.close();
     functions::unregister();
     cli::unregister();
@@ -160,6 +197,8 @@ fn teardown(rt: Runtime) {
     // writes them to the ledger before it stops: nothing decided is lost on unload.
     rt.pipeline.join();
     rt.enforcer.stop();
+    // After the enforcer: what it told last is queued in the outbox for the next load.
+    rt.handlers.stop();
 }
 
 /// Re-reads secast.conf and swaps the configuration in one step.
@@ -177,6 +216,9 @@ pub fn reload() -> bool {
                     Level::Notice,
                     "queue, firewall and ledger settings change at the next module load"
                 );
+            }
+            if let Some(rt) = RUNTIME.locked().as_ref() {
+                rt.handlers.reconfigure(cfg.handlers.clone());
             }
             state::with_shared(|s| s.reconfigure(cfg));
             host_log!(Level::Verbose, "res_secast configuration reloaded");
