@@ -39,7 +39,7 @@ abi-check: sandbox
 
 # End-to-end: a fresh Asterisk per test, one at a time (they share the chroot's module dir).
 e2e: build sandbox
-	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --test e2e_foundation --test e2e_bans --test e2e_geo -- --ignored --test-threads=1
+	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_handlers --test e2e_ami -- --ignored --test-threads=1
 
 test: deps lint unit e2e
 
@@ -49,7 +49,7 @@ demo: build sandbox
 # Criterion benches, then the end-to-end time to ban against fail2ban (about 2.5 minutes).
 # The firewall and capacity benches need root (each works in a private network namespace).
 bench: build sandbox
-	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity
+	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench handlers
 	bench/time-to-ban.sh $(abspath $(MODULE))
 
 # Into a real Asterisk: the directories are asked of the running Asterisk, not assumed.
