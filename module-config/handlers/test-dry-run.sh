@@ -132,11 +132,13 @@ webhook-ban-ipv6-permanent    webhook-json.sh       ban-ipv6-permanent.env
 webhook-unban                 webhook-json.sh       unban-ipv4.env
 webhook-alert-attacker-text   webhook-json.sh       attacker-account.env
 webhook-audit                 webhook-json.sh       audit.env
+webhook-fraud                 webhook-json.sh       fraud.env
 webhook-sync                  webhook-json.sh       sync.env                 --settings testdata/webhook-settings.conf
 mail-ban-ipv4                 mail-admin.sh         ban-ipv4.env
 mail-ban-ipv6-permanent       mail-admin.sh         ban-ipv6-permanent.env   --settings testdata/mail-settings.conf
 mail-alert-attacker-text      mail-admin.sh         attacker-account.env
 mail-audit                    mail-admin.sh         audit.env
+mail-fraud                    mail-admin.sh         fraud.env
 mail-sync                     mail-admin.sh         sync.env
 apiban-ban-ipv4               apiban-report.sh      ban-ipv4.env
 apiban-ban-ipv6-host          apiban-report.sh      ban-ipv6-host.env

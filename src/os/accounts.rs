@@ -7,8 +7,8 @@ use std::ffi::CString;
 /// How much room the reentrant lookups get for the strings of one entry.
 const BUFFER: usize = 16 * 1024;
 
-/// A user's id and primary group: a name, or a number that is taken as is.
-pub fn user_ids(name: &str) -> Option<(u32, u32)> {
+/// A user's id and primary group: a name, or a number taken as is (then no group is known).
+pub fn user_ids(name: &str) -> Option<(u32, Option<u32>)> {
     let cname = CString::new(name).ok()?;
     let mut pwd: libc::passwd = unsafe_zeroed_passwd();
     let mut buf = vec![0 as libc::c_char; BUFFER];
@@ -25,10 +25,9 @@ pub fn user_ids(name: &str) -> Option<(u32, u32)> {
         )
     };
     if rc == 0 && !found.is_null() {
-        return Some((pwd.pw_uid, pwd.pw_gid));
+        return Some((pwd.pw_uid, Some(pwd.pw_gid)));
     }
-    let uid: u32 = name.parse().ok()?;
-    Some((uid, uid))
+    Some((name.parse().ok()?, None))
 }
 
 /// A group's id: a name, or a number taken as is.

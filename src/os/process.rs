@@ -18,13 +18,14 @@
 //! or takes a lock. The descriptor limit for the fallback loop is read before the fork.
 //!
 //! The parent side is one thread per run: it writes the program's stdin, reads its stdout and
-//! stderr (keeping at most a bounded amount of each) and waits for it with `poll`, up to a
-//! deadline after which the process group is killed. A grandchild that keeps the pipes open
+//! stderr (keeping at most a bounded amount of each) and waits for it with `poll` (its pipes
+//! and a pidfd that signals its exit), up to a deadline after which the process group is
+//! killed. A grandchild that keeps the pipes open
 //! after the program exited does not hold the run: reading stops after a short grace period.
 
 use std::ffi::OsString;
 use std::io::{self, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -106,6 +107,18 @@ fn descriptor_limit() -> i32 {
     i32::try_from(lim.rlim_cur)
         .unwrap_or(FD_SCAN_MAX)
         .clamp(3, FD_SCAN_MAX)
+}
+
+/// A descriptor that becomes readable when the child exits (Linux 5.3+), so the wait for it
+/// is one `poll` with the pipes; None on older kernels (then the child is checked every
+/// [`POLL_STEP`]).
+fn exit_notifier(child: &Child) -> Option<OwnedFd> {
+    let pid = libc::pid_t::try_from(child.id()).ok()?;
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+    // SAFETY: a fresh descriptor that nothing else owns.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 fn set_nonblocking(fd: i32) -> io::Result<()> {
@@ -267,6 +280,7 @@ fn supervise(
     }
     let mut out = Capture::new(child.stdout.take(), spec.capture)?;
     let mut err = Capture::new(child.stderr.take(), spec.capture)?;
+    let exit_fd = exit_notifier(child);
     let mut exited: Option<(ExitStatus, Instant)> = None;
     let mut killed: Option<Ending> = None;
     loop {
@@ -301,7 +315,10 @@ fn supervise(
                 revents: 0,
             });
         }
-        for fd in [out.fd(), err.fd()].into_iter().flatten() {
+        let exit = exited
+            .is_none()
+            .then(|| exit_fd.as_ref().map(|f| f.as_raw_fd()));
+        for fd in [out.fd(), err.fd(), exit.flatten()].into_iter().flatten() {
             fds.push(libc::pollfd {
                 fd,
                 events: libc::POLLIN,

@@ -22,7 +22,7 @@
 //! its `D` line reached the disk (microseconds) runs it again after the restart. The sample
 //! handlers are idempotent for that reason.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -59,6 +59,8 @@ pub struct OutboxState {
     pub registered: HashMap<String, Millis>,
     /// Pending decisions by id, oldest first.
     pub jobs: BTreeMap<u64, StoredJob>,
+    /// The ids of `jobs` by handler, oldest first (what dispatch and the caps look at).
+    pub by_handler: HashMap<String, BTreeSet<u64>>,
     /// Bans sent (or queued) to a handler whose unban has not been queued yet.
     pub sent: HashMap<SentKey, BanFacts>,
 }
@@ -182,6 +184,11 @@ impl Record {
 }
 
 impl OutboxState {
+    /// How many decisions wait for `handler`.
+    pub fn waiting(&self, handler: &str) -> usize {
+        self.by_handler.get(handler).map_or(0, BTreeSet::len)
+    }
+
     /// Applies one record, as replay and the runner both do.
     pub fn apply(&mut self, r: &Record) {
         match r {
@@ -199,6 +206,10 @@ impl OutboxState {
                     }
                     _ => {}
                 }
+                self.by_handler
+                    .entry(handler.clone())
+                    .or_default()
+                    .insert(*id);
                 self.jobs.insert(
                     *id,
                     StoredJob {
@@ -223,7 +234,14 @@ impl OutboxState {
                 }
             }
             Record::Delivered { id } | Record::GivenUp { id, .. } => {
-                self.jobs.remove(id);
+                if let Some(j) = self.jobs.remove(id)
+                    && let Some(ids) = self.by_handler.get_mut(&j.handler)
+                {
+                    ids.remove(id);
+                    if ids.is_empty() {
+                        self.by_handler.remove(&j.handler);
+                    }
+                }
             }
             Record::Sent { handler, ban } => {
                 self.sent

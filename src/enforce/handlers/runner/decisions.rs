@@ -113,12 +113,7 @@ impl Runner {
     /// Queues `ev` for `handler`, unless too many decisions wait for it already.
     pub(super) fn queue(&mut self, handler: &str, ev: HandlerEvent) {
         let cap = self.slot(handler).map_or(usize::MAX, |s| s.cfg.max_pending);
-        let waiting = self
-            .state
-            .jobs
-            .values()
-            .filter(|j| j.handler == handler)
-            .count();
+        let waiting = self.state.waiting(handler);
         if waiting >= cap {
             let summary = ev.summary();
             if let Some(s) = self.slot_mut(handler) {

@@ -40,11 +40,15 @@ impl Runner {
                     .collect();
                 let mut start = Vec::new();
                 let mut free = concurrency - self.slots[i].busy();
-                for (id, j) in &self.state.jobs {
+                let ids = self.state.by_handler.get(&name);
+                for id in ids.into_iter().flatten() {
                     if free == 0 {
                         break;
                     }
-                    if j.handler != name || self.slots[i].running.contains(id) {
+                    let Some(j) = self.state.jobs.get(id) else {
+                        continue;
+                    };
+                    if self.slots[i].running.contains(id) {
                         continue;
                     }
                     let net = j.event.net();

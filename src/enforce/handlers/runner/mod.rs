@@ -46,7 +46,7 @@ use crate::util::time::Millis;
 /// The longest wait between retries.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 /// How long a stop waits for runs in progress before killing them.
-const STOP_GRACE: Duration = Duration::from_secs(2);
+const STOP_GRACE: Duration = Duration::from_secs(1);
 /// Bytes of a program's stdout and stderr shown in the log, each.
 const LOG_OUTPUT: usize = 512;
 
@@ -117,7 +117,7 @@ fn resolve_ids(cfg: &HandlerConfig) -> ((Option<u32>, Option<u32>), Option<Strin
         match crate::os::accounts::user_ids(&cfg.user) {
             Some((u, g)) => {
                 uid = Some(u);
-                gid = Some(g);
+                gid = g;
             }
             None => return ((None, None), Some(format!("unknown user '{}'", cfg.user))),
         }
