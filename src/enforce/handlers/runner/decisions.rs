@@ -119,7 +119,8 @@ impl Runner {
             if let Some(s) = self.slot_mut(handler) {
                 s.status.given_up += 1;
             }
-            self.log(
+            self.log_run(
+                handler,
                 Level::Warning,
                 &format!(
                     "handler {handler}: {waiting} decisions waiting already (max_pending); gave up on {summary}"

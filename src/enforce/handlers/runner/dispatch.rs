@@ -82,7 +82,8 @@ impl Runner {
             && b.until.is_some_and(|u| u <= now)
         {
             // Retried past its end: the edge would only add an expired entry.
-            self.log(
+            self.log_run(
+                &job.handler,
                 Level::Verbose,
                 &format!(
                     "handler {}: {} ended before it could be sent; skipped",

@@ -49,6 +49,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 const STOP_GRACE: Duration = Duration::from_secs(1);
 /// Bytes of a program's stdout and stderr shown in the log, each.
 const LOG_OUTPUT: usize = 512;
+/// Log lines about runs, per handler and minute; beyond that they are counted, and the count
+/// is logged when the next minute starts.
+const LOG_LINES_PER_MINUTE: u32 = 30;
 
 pub(super) enum Control {
     /// The engine can be asked about sources now: reconcile with the ledger, first sync.
@@ -82,6 +85,8 @@ struct Slot {
     sync_due: Option<Millis>,
     sync_attempts: u32,
     status: HandlerStatus,
+    /// This minute's run log lines: (minute started, lines logged, lines suppressed).
+    log_budget: (Option<Instant>, u32, u32),
 }
 
 impl Slot {
@@ -102,6 +107,7 @@ impl Slot {
             sync_due: None,
             sync_attempts: 0,
             status,
+            log_budget: (None, 0, 0),
         }
     }
 
@@ -201,6 +207,38 @@ impl Runner {
 
     fn now(&self) -> Millis {
         (self.setup.clock)()
+    }
+
+    /// A log line about one of `handler`'s runs, within its budget per minute.
+    fn log_run(&mut self, handler: &str, level: Level, msg: &str) {
+        if level == Level::Verbose && !self.setup.log.enabled(Level::Verbose) {
+            return;
+        }
+        let log = self.setup.log.clone();
+        let Some(slot) = self.slots.iter_mut().find(|s| s.cfg.name == handler) else {
+            log.log(level, msg);
+            return;
+        };
+        let (started, logged, suppressed) = &mut slot.log_budget;
+        if started.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            if *suppressed > 0 {
+                log.log(
+                    Level::Notice,
+                    &format!(
+                        "handler {handler}: {suppressed} more log lines about its runs suppressed in the last minute"
+                    ),
+                );
+            }
+            *started = Some(Instant::now());
+            *logged = 0;
+            *suppressed = 0;
+        }
+        if *logged < LOG_LINES_PER_MINUTE {
+            *logged += 1;
+            log.log(level, msg);
+        } else {
+            *suppressed += 1;
+        }
     }
 
     fn open_outbox(&mut self) {

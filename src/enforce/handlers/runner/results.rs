@@ -92,7 +92,8 @@ impl Runner {
                             if let Some(s) = self.slot_mut(&done.handler) {
                                 s.status.given_up += 1;
                             }
-                            self.log(
+                            self.log_run(
+                                &done.handler,
                                 Level::Warning,
                                 &format!(
                                     "handler {}: gave up on {what} after {attempts} attempts: {e}",
@@ -102,7 +103,8 @@ impl Runner {
                             self.record(Record::GivenUp { id, reason: e });
                         } else {
                             let wait = backoff(&cfg, attempts);
-                            self.log(
+                            self.log_run(
+                                &done.handler,
                                 Level::Notice,
                                 &format!(
                                     "handler {}: {what} failed (attempt {attempts} of {}): {e}; retrying in {}",
@@ -150,11 +152,12 @@ impl Runner {
                 crate::util::duration::format(wait)
             )
         };
-        self.log(Level::Notice, &msg);
+        let name = self.slots[i].cfg.name.clone();
+        self.log_run(&name, Level::Notice, &msg);
     }
 
     /// The program's output, at verbose level, escaped and cut short.
-    pub(super) fn log_output(&self, handler: &str, what: &str, out: &Outcome) {
+    pub(super) fn log_output(&mut self, handler: &str, what: &str, out: &Outcome) {
         if !self.setup.log.enabled(Level::Verbose) {
             return;
         }
@@ -174,7 +177,7 @@ impl Runner {
                 out.discarded
             ));
         }
-        self.log(Level::Verbose, &msg);
+        self.log_run(handler, Level::Verbose, &msg);
     }
 }
 
