@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
-use super::ask::{ACK_WAIT, Answer, ask_for};
+use super::ask::{ACK_WAIT, Asked, ask_for};
 use super::cli_args::DEFAULT_BAN;
 use super::version::VERSION;
 use crate::decision::{Ban, Command};
@@ -182,15 +182,15 @@ fn duration_header(text: &str) -> Result<Option<Duration>, AmiAnswer> {
     }
 }
 
-fn answer_of(a: Answer) -> AmiAnswer {
+fn answer_of(a: Asked) -> AmiAnswer {
     match a {
-        Answer::Done(text) => AmiAnswer::Success {
+        Asked::Done(text) => AmiAnswer::Success {
             message: ami_value(&text),
             headers: Vec::new(),
         },
-        Answer::Refused(why) => AmiAnswer::Error(ami_value(&why)),
-        Answer::NotRunning => AmiAnswer::Error(NOT_RUNNING.to_owned()),
-        Answer::NotConfirmed => AmiAnswer::Error(format!(
+        Asked::Refused(why) => AmiAnswer::Error(ami_value(&why)),
+        Asked::NotRunning => AmiAnswer::Error(NOT_RUNNING.to_owned()),
+        Asked::NotConfirmed => AmiAnswer::Error(format!(
             "not confirmed within {}; it may still be applied (see SecAstShowBans)",
             duration::format(ACK_WAIT)
         )),

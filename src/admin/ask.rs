@@ -13,7 +13,7 @@ pub const ACK_WAIT: Duration = Duration::from_secs(5);
 
 /// How a command came out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+pub enum Asked {
     /// Done and on disk: what was done.
     Done(String),
     /// Refused (protected address, not banned) or not durable: why.
@@ -24,25 +24,25 @@ pub enum Answer {
 }
 
 /// Sends `make`'s command and waits at most `wait` for its answer.
-pub fn ask_for(shared: &Shared, make: impl FnOnce(Ack) -> Command, wait: Duration) -> Answer {
+pub fn ask_for(shared: &Shared, make: impl FnOnce(Ack) -> Command, wait: Duration) -> Asked {
     let (tx, rx) = crossbeam_channel::bounded(1);
     if !shared.command(make(tx)) {
-        return Answer::NotRunning;
+        return Asked::NotRunning;
     }
     match rx.recv_timeout(wait) {
-        Ok(Ok(text)) => Answer::Done(text),
-        Ok(Err(why)) => Answer::Refused(why),
-        Err(_) => Answer::NotConfirmed,
+        Ok(Ok(text)) => Asked::Done(text),
+        Ok(Err(why)) => Asked::Refused(why),
+        Err(_) => Asked::NotConfirmed,
     }
 }
 
 /// The text to show for `make`'s command once the engine and the ledger have answered.
 pub fn ask(shared: &Shared, make: impl FnOnce(Ack) -> Command, wait: Duration) -> String {
     match ask_for(shared, make, wait) {
-        Answer::Done(text) => format!("{text}\n"),
-        Answer::Refused(why) => format!("Not done: {why}\n"),
-        Answer::NotRunning => super::NOT_RUNNING.to_owned(),
-        Answer::NotConfirmed => {
+        Asked::Done(text) => format!("{text}\n"),
+        Asked::Refused(why) => format!("Not done: {why}\n"),
+        Asked::NotRunning => super::NOT_RUNNING.to_owned(),
+        Asked::NotConfirmed => {
             "Queued, but not confirmed yet (the engine is busy); check 'secast show bans'\n"
                 .to_owned()
         }
