@@ -479,8 +479,10 @@ fn a_hanging_handler_is_killed_at_its_timeout_while_bans_keep_reaching_the_kerne
             "#!/bin/sh\necho $$ >> {inside}/pids\nsleep 600 &\necho $! >> {inside}/pids\nwait\n"
         ),
     );
+    // Only the first ban goes to it (network filter): the attack's ban must not start a second
+    // hanging run that would outlive the test.
     let conf = sandbox::conf_with(&format!(
-        "[handler-hang]\ndecisions = ban\nprogram = {inside}/hang.sh\ntimeout = 2s\nretries = 0\n"
+        "[handler-hang]\ndecisions = ban\nnetwork = 203.0.113.0/24\nprogram = {inside}/hang.sh\ntimeout = 2s\nretries = 0\n"
     ));
     let ast = Asterisk::start_with_conf("e2e-h-hang", Some(&conf));
     let pids_file = host.join("pids");

@@ -11,11 +11,17 @@
 //!   CLOSE_RANGE_CLOEXEC)`, or a loop of `fcntl` on kernels before 5.11): Asterisk's sockets,
 //!   its database and our ledger never reach the program, while std's own exec-error pipe (already
 //!   close-on-exec) keeps working;
-//! - SIGPIPE back to its default (Asterisk ignores it, and an ignored signal survives exec).
+//! - SIGPIPE back to its default (Asterisk ignores it, and an ignored signal survives exec);
+//! - `prctl(PR_SET_PDEATHSIG, SIGKILL)`: if Asterisk exits or crashes while the program runs
+//!   (our thread waiting for it dies with the process), the program is killed too instead of
+//!   running on. What the program itself started in the background outlives such a crash
+//!   (nothing in the kernel follows it then); a timeout or a module unload kills the whole
+//!   process group.
 //!
 //! Between `fork` and `exec` in a multi-threaded process only async-signal-safe calls are
-//! allowed: `setsid`, `syscall(close_range)`, `fcntl` and `signal` are; nothing there allocates
-//! or takes a lock. The descriptor limit for the fallback loop is read before the fork.
+//! allowed: `setsid`, `syscall(close_range)`, `fcntl`, `signal`, `prctl` and `getppid` are
+//! plain system calls; nothing there allocates or takes a lock. The descriptor limit for the
+//! fallback loop and our own pid are read before the fork.
 //!
 //! The parent side is one thread per run: it writes the program's stdin, reads its stdout and
 //! stderr (keeping at most a bounded amount of each) and waits for it with `poll` (its pipes
@@ -150,13 +156,22 @@ fn start(spec: &Spawn) -> io::Result<Child> {
         cmd.uid(uid);
     }
     let fd_limit = descriptor_limit();
+    let parent = std::process::id() as libc::pid_t;
     // SAFETY: the closure runs in the child between fork and exec. It calls only
-    // async-signal-safe functions (setsid, syscall, fcntl, signal), allocates nothing, takes
-    // no lock, and reads only `fd_limit`, a plain integer copied in before the fork.
+    // async-signal-safe system calls (setsid, close_range, fcntl, signal, prctl, getppid),
+    // allocates nothing, takes no lock, and reads only `fd_limit` and `parent`, plain integers
+    // copied in before the fork.
     unsafe {
         cmd.pre_exec(move || {
             if libc::setsid() == -1 {
                 return Err(io::Error::last_os_error());
+            }
+            // Killed if we die; and if we died already (before the line above took effect),
+            // do not start at all.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL as libc::c_ulong) == -1
+                || libc::getppid() != parent
+            {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
             }
             let marked = libc::syscall(
                 libc::SYS_close_range,
