@@ -97,12 +97,53 @@ extern const char *ast_config_AST_VAR_DIR;
 /* ---- manager.h --------------------------------------------------------------------------- */
 
 enum secast_manager_event_flag {
+	SECAST_EVENT_FLAG_REPORTING = 1 << 9,
 	SECAST_EVENT_FLAG_SECURITY = 1 << 18,
 };
 
 int __ast_manager_event_multichan(int category, const char *event, int chancount,
 	struct ast_channel **chans, const char *file, int line, const char *func,
 	const char *contents, ...);
+
+/* AMI actions. A session is private to Asterisk (and lives on its thread's stack: never
+ * kept after an action returns); a message is the request's headers. */
+struct mansession;
+
+enum secast_manager_limits {
+	SECAST_MAX_MANHEADERS = 128,
+};
+
+/* 1032 bytes. Read only through astman_get_header. */
+struct message {
+	unsigned int hdrcount;
+	const char *headers[SECAST_MAX_MANHEADERS];
+};
+
+typedef int (*secast_manager_action)(struct mansession *s, const struct message *m);
+
+/* Asterisk keeps the `action` pointer (static text); synopsis and description are copied.
+ * Only the session's write permission is checked against `authority`. */
+int ast_manager_register2(const char *action, int authority, secast_manager_action func,
+	struct ast_module *module, const char *synopsis, const char *description);
+int ast_manager_unregister(const char *action);
+/* Never NULL: "" when the header is absent. `var` is only read. */
+const char *astman_get_header(const struct message *m, char *var);
+void astman_send_error(struct mansession *s, const struct message *m, char *error);
+void astman_send_ack(struct mansession *s, const struct message *m, char *msg);
+void astman_send_listack(struct mansession *s, const struct message *m, char *msg,
+	char *listflag);
+void astman_send_list_complete_start(struct mansession *s, const struct message *m,
+	const char *event_name, int count);
+void astman_send_list_complete_end(struct mansession *s);
+void astman_append(struct mansession *s, const char *fmt, ...);
+
+/* ---- app.h ------------------------------------------------------------------------------ */
+
+/* Asterisk's SIGCHLD handler reaps every child (waitpid(-1)), which would take the exit status
+ * of a program we wait for. While one of ours runs, the handler is replaced (a counted,
+ * nested replacement, as ast_safe_system does). */
+void ast_replace_sigchld(void);
+void ast_unreplace_sigchld(void);
 
 /* ---- astmm.h ----------------------------------------------------------------------------- */
 

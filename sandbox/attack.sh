@@ -10,7 +10,9 @@
 #   IPv4 sources 127.0.0.1:5060.
 # COUNT: exactly this many attempts (sipp calls, each with a new Call-ID).
 #   unknown-users takes its names in order from sipp/users-unknown.csv
-#   (ghost0001..ghost1000); past 1000 attempts the names repeat.
+#   (ghost0001..ghost1000); past 1000 attempts the names repeat. Another file
+#   of names (sipp -inf format, URI-escaped) may be given in
+#   SECAST_ATTACK_USERS_FILE.
 # RATE: attempts per second (default 10).
 #
 # Env: SECAST_ATTACK_USER (existing user attacked by wrong-password and
@@ -51,7 +53,7 @@ case "$KIND" in
     wrong-password) SCENARIO=register-wrong-password.xml
                     KIND_ARGS=(-s "$USER_ATTACKED" -au "$USER_ATTACKED" -ap "$PASSWORD") ;;
     unknown-users)  SCENARIO=register-unknown-user.xml
-                    KIND_ARGS=(-inf "$HERE/sipp/users-unknown.csv") ;;
+                    KIND_ARGS=(-inf "${SECAST_ATTACK_USERS_FILE:-$HERE/sipp/users-unknown.csv}") ;;
     invite-flood)   SCENARIO=invite-no-auth.xml
                     KIND_ARGS=(-s "$USER_ATTACKED") ;;
     *) die "unknown KIND '$KIND' (wrong-password, unknown-users, invite-flood)" ;;

@@ -30,11 +30,21 @@ conf=$(mktemp)
 trap 'cleanup; rm -f "$conf"' EXIT
 # The sandbox's own settings (attackers on loopback may be banned), plus geofencing: the
 # database places the documentation range 203.0.113.0/24 in Australia, so that is denied.
+# The sample event handlers go into the chroot too: the MikroTik one, in --dry-run mode, is
+# told about every ban and prints the REST requests it would send to the router.
+rm -rf "$fixtures/handlers"
+mkdir -p "$fixtures/handlers"
+cp "$here/../module-config/handlers/"*.sh "$fixtures/handlers/"
 cat "$here/../sandbox/etc/secast.conf" - >"$conf" <<'CONF'
 
 [geo]
 database = /srv/secast-fixtures/demo/geo.mmdb
 deny = country:AU
+
+[handler-edge]
+decisions = ban, unban
+program = /srv/secast-fixtures/demo/handlers/mikrotik-routeros.sh
+argument = --dry-run
 CONF
 
 netns=$("$sandbox/asterisk.sh" netns "$name")
@@ -42,6 +52,9 @@ step "Starting Asterisk 22 (Debian sid) in network namespace $netns with res_sec
 SECAST_CONF_OVERRIDE=$conf "$sandbox/asterisk.sh" up "$name" "$module"
 "$sandbox/asterisk.sh" cli "$name" 'core show version'
 "$sandbox/asterisk.sh" cli "$name" 'module show like res_secast'
+
+# Handler output is logged at verbose level: give it a log file of its own for the last step.
+"$sandbox/asterisk.sh" cli "$name" 'logger add channel handlers verbose' >/dev/null
 
 step "Attack 1: 20 REGISTERs for 1001 with a wrong password from 127.0.0.5"
 "$sandbox/attack.sh" "$name" wrong-password 127.0.0.5 20 50
@@ -77,6 +90,18 @@ step "Where: secast show ip 203.0.113.5"
 "$sandbox/asterisk.sh" cli "$name" 'secast show ip 203.0.113.5'
 step "In the kernel: nft list table inet secast (inside the sandbox's namespace)"
 ip netns exec "$netns" nft list table inet secast
+step "At the edge: each ban ran the MikroTik sample handler (--dry-run); what it would send the router"
+# Wait (bounded) until the handler has run for the first ban.
+log_dir=$(dirname "$("$sandbox/asterisk.sh" log "$name")")
+for _ in $(seq 1 50); do
+	grep -q "handler edge: ban 127.0.0.5/32" "$log_dir/handlers" 2>/dev/null && break
+	sleep 0.1
+done
+# The log line escapes the program's output; shown here with its line breaks back.
+grep "handler edge: ban 127.0.0.5/32" "$log_dir/handlers" | head -n1 \
+	| sed 's/^.*\(handler edge\)/\1/; s/; stdout: "/:\n/; s/\\x0a/\n/g; s/\\"/"/g; s/"$//'
+"$sandbox/asterisk.sh" cli "$name" 'secast show handlers'
+
 step "Configuration audit of this sandbox: secast audit (nothing above info)"
 "$sandbox/asterisk.sh" cli "$name" 'secast audit'
 

@@ -68,6 +68,19 @@ else
 	echo "install: config -> $etcdir/secast.conf"
 fi
 
+# The sample event handlers (each documents itself; see [handler-NAME] in secast.conf). Ours,
+# so they are replaced; their settings files are yours and live elsewhere.
+handlers_src="$(dirname "$sample")/handlers"
+if [ -d "$handlers_src" ]; then
+	install -d -m 0755 "$etcdir/secast-handlers"
+	for f in "$handlers_src"/*.sh "$handlers_src"/README.md; do
+		case $f in */test-dry-run.sh) continue ;; esac
+		case $f in *.sh) mode=0755 ;; *) mode=0644 ;; esac
+		install -m "$mode" "$f" "$etcdir/secast-handlers/"
+	done
+	echo "install: sample event handlers -> $etcdir/secast-handlers/ (try one with --dry-run)"
+fi
+
 if [ "$running" = yes ]; then
 	if asterisk -rx 'module show like res_secast' | grep -q '^res_secast.so'; then
 		echo "install: res_secast is already loaded; the new module takes effect at the next Asterisk restart"

@@ -19,7 +19,8 @@
 //!
 //! The wall between Rust and C is enforced: `unsafe` is denied crate-wide and allowed only in
 //! `host::ffi` (Asterisk's C API), [`enforce::firewall`] (netlink, libnftables), [`os`]
-//! (getifaddrs, poll) and the geo database's memory map. Every unsafe block says why it is sound
+//! (getifaddrs, poll, user lookups, and starting event handlers' programs: the steps between
+//! fork and exec) and the geo database's memory map. Every unsafe block says why it is sound
 //! (`clippy::undocumented_unsafe_blocks`).
 
 #![deny(unsafe_code)]

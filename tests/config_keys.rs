@@ -139,6 +139,17 @@ fn sample_config_matches_the_code_key_for_key() {
         "sample values differ from the defaults"
     );
     for def in KEYS.iter() {
+        if let Some(family) = def.section.strip_suffix('*') {
+            // A named section is documented as a commented-out example section.
+            let block = commented_section(&sample, &format!("{family}example"));
+            assert!(
+                block.iter().any(|(k, _)| k == def.name),
+                "key {} of [{}NAME] is not in the sample's commented [{family}example]",
+                def.name,
+                family
+            );
+            continue;
+        }
         // A list key with an empty default is shown commented out, as an example.
         let example = format!("\n;{} = ", def.name);
         assert!(
@@ -150,6 +161,132 @@ fn sample_config_matches_the_code_key_for_key() {
             def.name
         );
     }
+}
+
+/// The `;key = value` lines of a commented-out `;[name]` section of the sample (its `; text`
+/// lines are prose), up to the first line that is not a comment.
+fn commented_section(sample: &str, name: &str) -> Vec<(String, String)> {
+    let start = format!(";[{name}]");
+    sample
+        .lines()
+        .skip_while(|l| l.trim() != start)
+        .skip(1)
+        .take_while(|l| l.starts_with(';'))
+        .filter(|l| !l.starts_with("; ") && *l != ";")
+        .filter_map(|l| l[1..].split_once('='))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect()
+}
+
+/// The sample's commented `[handler-example]`, switched on, is a working handler whose keys
+/// all show their defaults (but the required decisions, program and arguments).
+#[test]
+fn sample_handler_section_parses_and_shows_the_defaults() {
+    use res_secast::config::{HandlerAction, HandlerConfig};
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/module-config/secast.conf"
+    ))
+    .expect("module-config/secast.conf");
+    let entries: Vec<ConfigEntry> = commented_section(&sample, "handler-example")
+        .iter()
+        .map(|(k, v)| ConfigEntry::new("handler-example", k, v))
+        .collect();
+    assert!(entries.len() >= 16, "{entries:?}");
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let h = &cfg.handlers[0];
+    assert_eq!(h.name, "example");
+    assert_eq!(
+        h.decisions.0,
+        [
+            HandlerAction::Ban,
+            HandlerAction::Unban,
+            HandlerAction::Sync
+        ]
+    );
+    assert!(h.program.starts_with('/'));
+    let args: Vec<String> = h.arguments.iter().map(|a| a.to_string()).collect();
+    assert_eq!(
+        args,
+        ["--settings", "/etc/asterisk/secast-handlers/webhook.conf"]
+    );
+    let defaults = HandlerConfig {
+        name: h.name.clone(),
+        decisions: h.decisions.clone(),
+        program: h.program.clone(),
+        arguments: h.arguments.clone(),
+        ..HandlerConfig::default()
+    };
+    assert_eq!(
+        *h, defaults,
+        "a key of the example differs from its default"
+    );
+}
+
+#[test]
+fn handler_sections_are_named_repeatable_and_report_file_and_line() {
+    let at = |section: &str, key: &str, value: &str, line: u32| ConfigEntry {
+        line,
+        ..ConfigEntry::new(section, key, value)
+    };
+    let entries = [
+        at("handler-fw", "decisions", "ban, unban", 10),
+        at("handler-fw", "program", "/usr/local/bin/fw", 11),
+        at("handler-fw", "argument", "--ip=${ip}", 12),
+        at("handler-fw", "argument", "${account}", 13),
+        at("handler-fw", "timeout", "forever", 14),
+        at("handler-mail", "decisions", "alert", 20),
+        at("handler-mail", "program", "sendmail", 21),
+        at("handler-mail", "argument", "${nope}", 22),
+        at("handler-bad name", "decisions", "ban", 30),
+    ];
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+    assert_eq!(cfg.handlers.len(), 1, "{text:?}");
+    let fw = &cfg.handlers[0];
+    assert_eq!(fw.name, "fw");
+    assert_eq!(fw.arguments.len(), 2);
+    assert_eq!(
+        fw.timeout,
+        Duration::from_secs(30),
+        "bad value keeps the default"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("secast.conf:14:") && t.contains("'forever'")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("secast.conf:21:") && t.contains("absolute path")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("secast.conf:22:") && t.contains("${ip}")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("secast.conf:20: [handler-mail]") && t.contains("not started")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.starts_with("secast.conf:30:") && t.contains("[handler-bad name]")),
+        "{text:?}"
+    );
+
+    // On a reload, a section that lost its program keeps the running definition.
+    let broken = [at("handler-fw", "decisions", "ban", 10)];
+    let (again, issues) = Config::from_entries(&broken, &cfg);
+    assert_eq!(again.handlers, cfg.handlers);
+    assert!(
+        issues[0]
+            .to_string()
+            .contains("keeping the handler as it was")
+    );
 }
 
 #[test]

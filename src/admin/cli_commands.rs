@@ -46,6 +46,7 @@ pub fn commands() -> &'static [&'static CliCommand] {
             .chain(super::audit_commands::AUDIT_COMMANDS.iter())
             .chain(super::cluster_commands::CLUSTER_COMMANDS.iter())
             .chain(super::protection_commands::PROTECTION_COMMANDS.iter())
+            .chain(super::handler_commands::HANDLER_COMMANDS.iter())
             .collect()
     });
     &ALL

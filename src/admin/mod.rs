@@ -3,6 +3,7 @@
 //! Rust, unit-tested; `host` registers these tables with Asterisk and moves strings in and out.
 
 pub mod account_list;
+pub mod ami_actions;
 pub mod ask;
 pub mod audit_commands;
 pub mod ban_list;
@@ -15,6 +16,8 @@ pub mod cluster_page;
 pub mod dialplan_functions;
 pub mod function_args;
 pub mod geo_page;
+mod handler_commands;
+pub mod handler_page;
 pub mod ip_page;
 pub mod number_page;
 pub mod protection_commands;
@@ -26,6 +29,9 @@ pub use cli_commands::CliCommand;
 
 /// The same for dialplan functions and their assembly in `dialplan_functions`.
 pub use dialplan_functions::DialplanFunction;
+
+// The table types, for capability table files to name through their parent (a table file and
+// the assembly naming each other would be an import circle).
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

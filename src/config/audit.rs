@@ -101,8 +101,8 @@ macro_rules! check_keys {
         vec![$(KeyDef {
             section: "audit",
             name: AuditCheck::ALL[$i].name(),
-            set: set_check::<$i>,
-            keep: keep_check::<$i>,
+            set: $crate::config::keys::Set::Plain(set_check::<$i>),
+            keep: $crate::config::keys::Keep::Plain(keep_check::<$i>),
             secret: false,
         }),+]
     };

@@ -20,6 +20,14 @@ pub enum ConfigIssue {
         expected: String,
         kept: String,
     },
+    /// A section as a whole cannot be used as written (a handler without a program, a bad
+    /// section name).
+    Section {
+        section: String,
+        file: String,
+        line: u32,
+        problem: String,
+    },
 }
 
 impl fmt::Display for ConfigIssue {
@@ -55,6 +63,17 @@ impl fmt::Display for ConfigIssue {
                 for_log(&e.value),
                 for_log(&e.key),
                 for_log(&e.section)
+            ),
+            ConfigIssue::Section {
+                section,
+                file,
+                line,
+                problem,
+            } => write!(
+                f,
+                "{}:{line}: [{}]: {problem}",
+                for_log(file),
+                for_log(section)
             ),
         }
     }

@@ -17,6 +17,8 @@ mod firewall;
 mod fraud;
 mod general;
 mod geo;
+pub mod handler_argument;
+mod handlers;
 mod intel;
 mod issue;
 pub mod keys;
@@ -33,6 +35,8 @@ pub use firewall::{FirewallBackend, FirewallConfig};
 pub use fraud::FraudConfig;
 pub use general::General;
 pub use geo::GeoConfig;
+pub use handler_argument::{DecisionField, HandlerArgument};
+pub use handlers::{HandlerAction, HandlerActions, HandlerConfig, MAX_CONCURRENCY, MAX_HANDLERS};
 pub use intel::{IntelConfig, ListedAction};
 pub use issue::ConfigIssue;
 pub use keys::KeyDef;
@@ -55,6 +59,8 @@ pub struct Config {
     pub fraud: FraudConfig,
     pub audit: AuditConfig,
     pub cluster: ClusterConfig,
+    /// `[handler-NAME]` sections, in file order.
+    pub handlers: Vec<HandlerConfig>,
 }
 
 /// Every key res_secast understands, section by section.
@@ -71,20 +77,24 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         fraud::keys(),
         audit::keys(),
         cluster::keys(),
+        handlers::keys(),
     ]
     .into_iter()
     .flatten()
     .collect()
 });
 
-/// Whether `section` is one res_secast reads (any case).
+/// Whether `section` is one res_secast reads (any case), fixed or named.
 fn is_known_section(section: &str) -> bool {
-    KEYS.iter().any(|k| k.section.eq_ignore_ascii_case(section))
+    KEYS.iter().any(|k| k.instance(section).is_some())
 }
 
-fn find_key(section: &str, key: &str) -> Option<&'static KeyDef> {
-    KEYS.iter()
-        .find(|k| k.section.eq_ignore_ascii_case(section) && k.name.eq_ignore_ascii_case(key))
+/// The key and, for a named section, the section's name.
+fn find_key<'a>(section: &'a str, key: &str) -> Option<(&'static KeyDef, &'a str)> {
+    KEYS.iter().find_map(|k| {
+        let instance = k.instance(section)?;
+        k.name.eq_ignore_ascii_case(key).then_some((k, instance))
+    })
 }
 
 impl Config {
@@ -109,9 +119,9 @@ impl Config {
             }
             match find_key(section, &e.key) {
                 None => issues.push(ConfigIssue::UnknownKey { entry: e.clone() }),
-                Some(def) => {
-                    if let Err(expected) = (def.set)(&mut cfg, e.value.trim()) {
-                        let mut kept = (def.keep)(&mut cfg, previous);
+                Some((def, instance)) => {
+                    if let Err(expected) = def.apply(&mut cfg, instance, e.value.trim()) {
+                        let mut kept = def.keep_previous(&mut cfg, previous, instance);
                         let mut entry = e.clone();
                         if def.secret {
                             // A password (or a URL holding one) is never repeated in the log.
@@ -127,6 +137,8 @@ impl Config {
                 }
             }
         }
+        // Sections that cannot work as a whole (a handler without a program).
+        handlers::finish(&mut cfg, previous, entries, &mut issues);
         (cfg, issues)
     }
 }

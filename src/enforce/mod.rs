@@ -1,9 +1,11 @@
 //! Everything a decision does to the outside world: the enforcer thread, the kernel firewall,
-//! the ledger on disk, and who is told (the [`Notifier`]).
+//! the ledger on disk, who is told (the [`Notifier`]), and the event handlers that carry
+//! decisions to the network edge ([`handlers`]).
 
 pub mod enforcer;
 #[allow(unsafe_code)]
 pub mod firewall;
+pub mod handlers;
 pub mod ledger;
 mod notifier;
 mod order;

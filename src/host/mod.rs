@@ -7,13 +7,15 @@
 //! - [`config_load`]: `secast.conf` as Asterisk parsed it, into a configuration;
 //! - [`audit_runner`]: the configuration audit's thread: when to audit, gathering, announcing;
 //! - [`cluster`]: the cluster's link and its feeds from Asterisk, started from `[cluster]`;
-//! - [`pjsip_objects`]: the PJSIP objects that name addresses the PBX depends on.
+//! - [`pjsip_objects`]: the PJSIP objects that name addresses the PBX depends on;
+//! - [`handler_facts`]: a source's risk and country for the event handlers.
 
 mod audit_runner;
 mod cluster;
 mod config_load;
 #[allow(unsafe_code)]
 mod ffi;
+mod handler_facts;
 mod notifier;
 mod pjsip_objects;
 mod runtime;

@@ -9,16 +9,19 @@ use std::sync::Mutex;
 use super::audit_runner::AuditThread;
 use super::cluster::{self, ClusterRuntime};
 use super::config_load;
+use super::ffi::child_reaping::AsteriskReaping;
 use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::security_topic::Subscription;
-use super::ffi::{ModuleHandle, cli, functions, paths};
+use super::ffi::{ModuleHandle, cli, functions, manager, paths};
+use super::handler_facts::EngineFacts;
 use super::notifier::AsteriskNotifier;
 use super::state;
 use crate::audit::AuditDesk;
 use crate::cluster::{BanPublisher, Hub};
 use crate::config::{Config, FirewallBackend};
+use crate::enforce::handlers::{Handlers, HandlersSetup};
 use crate::enforce::ledger::Ledger;
-use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Order, firewall};
+use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Notifier, Order, firewall};
 use crate::util::lock::LockExt;
 use crate::util::log::Level;
 use crate::util::time::wall_clock_ms;
@@ -33,6 +36,7 @@ struct Runtime {
     /// For the whole load: the engine and the notifier hold it, whether or not a link runs.
     hub: Arc<Hub>,
     cluster: Option<ClusterRuntime>,
+    handlers: Handlers,
 }
 
 static RUNTIME: Mutex<Option<Runtime>> = Mutex::new(None);
@@ -87,25 +91,44 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
 
     let log = Arc::new(AsteriskLog);
     let hub = Arc::new(Hub::new().map_err(|e| format!("cannot set up the cluster hub: {e}"))?);
+    // The handlers' outbox lives next to the ledger, and only where the ledger could be kept.
+    let (handlers, handler_notifier) = Handlers::start(HandlersSetup {
+        dir: ledger.is_some().then(|| dir.clone()),
+        handlers: config.handlers.clone(),
+        in_force: restored.active.clone(),
+        enrich: Arc::new(EngineFacts),
+        reaping: Arc::new(AsteriskReaping),
+        log: log.clone(),
+        clock: wall_clock_ms,
+        node: crate::os::host_name::host_name(),
+    })
+    .map_err(|e| format!("cannot start the event handlers' thread: {e}"))?;
+    let notifiers: Vec<Arc<dyn Notifier>> = vec![
+        Arc::new(AsteriskNotifier),
+        handler_notifier,
+        // Queues this server's own bans for the others (never one that came from them).
+        Arc::new(BanPublisher(hub.clone())),
+    ];
     if config.firewall.backend == FirewallBackend::Off {
         host_log!(
             Level::Notice,
             "firewall backend 'none': bans are decided and recorded, not enforced"
         );
     }
-    let enforcer = Enforcer::start(EnforcerSetup {
+    let enforcer = match Enforcer::start(EnforcerSetup {
         opener: firewall::opener(&config.firewall),
         ledger,
-        notifier: Arc::new(Fanout(vec![
-            Arc::new(AsteriskNotifier),
-            // Queues this server's own bans for the others (never one that came from them).
-            Arc::new(BanPublisher(hub.clone())),
-        ])),
+        notifier: Arc::new(Fanout(notifiers)),
         log: log.clone(),
         check_interval: config.firewall.check_interval,
         clock: wall_clock_ms,
-    })
-    .map_err(|e| format!("cannot start the enforcer thread: {e}"))?;
+    }) {
+        Ok(e) => e,
+        Err(e) => {
+            handlers.stop();
+            return Err(format!("cannot start the enforcer thread: {e}"));
+        }
+    };
     let _ = enforcer
         .sender()
         .send(Order::Restore(restored.active.clone()));
@@ -117,6 +140,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         restored_offences: restored.offences,
         enforcer: Some(enforcer.sender()),
         enforcer_stats: Some(enforcer.stats.clone()),
+        handlers: Some(handlers.board.clone()),
         clock: wall_clock_ms,
         audit: Some(desk.clone()),
         cluster: Some(hub.clone()),
@@ -129,6 +153,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         Ok(p) => p,
         Err(e) => {
             enforcer.stop();
+            handlers.stop();
             return Err(format!("cannot start the engine thread: {e}"));
         }
     };
@@ -138,6 +163,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             drop(ingress);
             pipeline.join();
             enforcer.stop();
+            handlers.stop();
             return Err("cannot subscribe to Asterisk's security topic".to_owned());
         }
     };
@@ -169,6 +195,14 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         );
     }
     let cluster = cluster::start(&pipeline.shared.config(), &hub, &pipeline.shared);
+    if !manager::register_actions(module) {
+        host_log!(
+            Level::Warning,
+            "some SecAst* AMI actions could not be registered"
+        );
+    }
+    // The engine can answer now: reconcile with the ledger, first syncs, then decisions.
+    handlers.begin();
     *slot = Some(Runtime {
         audit,
         subscription,
@@ -176,6 +210,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         enforcer,
         hub,
         cluster,
+        handlers,
     });
     Ok(())
 }
@@ -190,6 +225,9 @@ pub fn stop() {
 }
 
 fn teardown(rt: Runtime) {
+    // AMI actions first: one may start while unload runs (Asterisk does not wait for them);
+    // once unregistered, a late one finds the module not running and says so.
+    manager::unregister_actions();
     rt.subscription.close();
     rt.audit.stop();
     functions::unregister();
@@ -203,6 +241,8 @@ fn teardown(rt: Runtime) {
     // writes them to the ledger before it stops: nothing decided is lost on unload.
     rt.pipeline.join();
     rt.enforcer.stop();
+    // After the enforcer: what it told last is queued in the outbox for the next load.
+    rt.handlers.stop();
 }
 
 /// Re-reads secast.conf and swaps the configuration in one step.
@@ -220,6 +260,9 @@ pub fn reload() -> bool {
                     Level::Notice,
                     "queue, firewall and ledger settings change at the next module load"
                 );
+            }
+            if let Some(rt) = RUNTIME.locked().as_ref() {
+                rt.handlers.reconfigure(cfg.handlers.clone());
             }
             let cluster_changed = cfg.cluster != current.cluster
                 || cfg.escalation.history != current.escalation.history;

@@ -104,6 +104,7 @@ impl Pipeline {
             commands: tx.clone(),
             clock: services.clock,
             enforcement: services.enforcer_stats,
+            handlers: services.handlers,
             ingress: IngressCounters::default(),
             queue_capacity: capacity,
             started: Instant::now(),

@@ -10,6 +10,7 @@ use super::protection_refresh::ProtectionReaders;
 use crate::audit::AuditDesk;
 use crate::cluster::Hub;
 use crate::decision::Ban;
+use crate::enforce::handlers::HandlerBoard;
 use crate::enforce::{EnforcerStats, Order};
 use crate::util::time::{Millis, wall_clock_ms};
 
@@ -23,6 +24,8 @@ pub struct Services {
     pub enforcer: Option<Sender<Order>>,
     /// The enforcer's counters, for the status report.
     pub enforcer_stats: Option<Arc<EnforcerStats>>,
+    /// The event handlers' state, for `secast show handlers`.
+    pub handlers: Option<Arc<HandlerBoard>>,
     pub clock: fn() -> Millis,
     /// Where `secast audit` asks for a report; None when nothing audits (tests).
     pub audit: Option<Arc<AuditDesk>>,
@@ -42,6 +45,7 @@ impl Default for Services {
             restored_offences: Vec::new(),
             enforcer: None,
             enforcer_stats: None,
+            handlers: None,
             clock: wall_clock_ms,
             audit: None,
             cluster: None,

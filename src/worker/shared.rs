@@ -21,6 +21,7 @@ use crate::cluster::Hub;
 use crate::config::Config;
 use crate::decision::Command;
 use crate::enforce::EnforcerStats;
+use crate::enforce::handlers::HandlerBoard;
 use crate::engine::Engine;
 use crate::lookups::Lookups;
 use crate::util::lock::{LockExt, RwLockExt};
@@ -43,6 +44,8 @@ pub struct Shared {
     pub(super) protection_wake: Option<Sender<()>>,
     pub clock: fn() -> Millis,
     pub enforcement: Option<Arc<EnforcerStats>>,
+    /// The event handlers, when any run.
+    pub handlers: Option<Arc<HandlerBoard>>,
     pub ingress: IngressCounters,
     pub queue_capacity: usize,
     pub started: Instant,

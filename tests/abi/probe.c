@@ -25,10 +25,33 @@
 #include "asterisk/astobj2.h"
 #include "asterisk/devicestate.h"
 #include "asterisk/sorcery.h"
+#include "asterisk/app.h"
 #define SECAST_EVENT_FLAG_SECURITY EVENT_FLAG_SECURITY
+#define SECAST_EVENT_FLAG_REPORTING EVENT_FLAG_REPORTING
+#define SECAST_MAX_MANHEADERS AST_MAX_MANHEADERS
+typedef int (*secast_manager_action)(struct mansession *s, const struct message *m);
 #else
 #include "secast_asterisk.h"
 #endif
+
+/* A function we declare must have the real one's exact type (compile-time check, both builds). */
+#define SAME_TYPE(f, type) \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(&f), type), #f " has another type")
+
+SAME_TYPE(ast_manager_register2, int (*)(const char *, int, secast_manager_action,
+	struct ast_module *, const char *, const char *));
+SAME_TYPE(ast_manager_unregister, int (*)(const char *));
+SAME_TYPE(astman_get_header, const char *(*)(const struct message *, char *));
+SAME_TYPE(astman_send_error, void (*)(struct mansession *, const struct message *, char *));
+SAME_TYPE(astman_send_ack, void (*)(struct mansession *, const struct message *, char *));
+SAME_TYPE(astman_send_listack, void (*)(struct mansession *, const struct message *, char *,
+	char *));
+SAME_TYPE(astman_send_list_complete_start, void (*)(struct mansession *,
+	const struct message *, const char *, int));
+SAME_TYPE(astman_send_list_complete_end, void (*)(struct mansession *));
+SAME_TYPE(astman_append, void (*)(struct mansession *, const char *, ...));
+SAME_TYPE(ast_replace_sigchld, void (*)(void));
+SAME_TYPE(ast_unreplace_sigchld, void (*)(void));
 
 #define SIZE(t) printf("sizeof %-28s %zu\n", #t, sizeof(struct t))
 #define OFF(t, f) printf("offset %-28s %-18s %zu\n", #t, #f, offsetof(struct t, f))
@@ -131,6 +154,9 @@ int main(void)
 	OFF(ao2_iterator, last_node);
 	OFF(ao2_iterator, complete);
 	OFF(ao2_iterator, flags);
+	SIZE(message);
+	OFF(message, hdrcount);
+	OFF(message, headers);
 
 	/* Enum values the module passes to Asterisk. */
 	printf("value AST_MODULE_LOAD_DECLINE %d\n", (int)AST_MODULE_LOAD_DECLINE);
@@ -157,5 +183,7 @@ int main(void)
 	printf("value AST_RETRIEVE_FLAG_MULTIPLE %d ALL %d\n", (int)AST_RETRIEVE_FLAG_MULTIPLE,
 		(int)AST_RETRIEVE_FLAG_ALL);
 	printf("value AST_HANDLER_ONLY_STRING %d\n", (int)AST_HANDLER_ONLY_STRING);
+	printf("value EVENT_FLAG_REPORTING %d\n", (int)SECAST_EVENT_FLAG_REPORTING);
+	printf("value AST_MAX_MANHEADERS %d\n", (int)SECAST_MAX_MANHEADERS);
 	return 0;
 }

@@ -249,6 +249,55 @@ while True:
             .expect("attack.sh starts")
     }
 
+    /// Like [`Asterisk::attack`], with extra environment for attack.sh (e.g.
+    /// SECAST_ATTACK_USERS_FILE).
+    pub fn attack_with_env(
+        &self,
+        kind: &str,
+        source: &str,
+        count: u32,
+        rate: u32,
+        env: &[(&str, &str)],
+    ) -> String {
+        let out = run(Command::new(script("attack.sh"))
+            .args([
+                &self.name,
+                kind,
+                source,
+                &count.to_string(),
+                &rate.to_string(),
+            ])
+            .envs(env.iter().copied()));
+        let t = text(&out);
+        assert!(out.status.success(), "attack failed:\n{t}");
+        t
+    }
+
+    /// An AMI session (`sandbox/ami-client.py`) as `user`, ready to spawn with the actions
+    /// (one JSON object per line) on its stdin: it stays `listen` seconds after them, or until
+    /// every event in `until` arrived, and prints the answers and events as JSON.
+    pub fn ami_client(&self, user: &str, secret: &str, listen: f64, until: &[&str]) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.netns(), "python3"])
+            .arg(script("ami-client.py"))
+            .args([user, secret, "--listen", &listen.to_string()])
+            .args(["--until", &until.join(",")])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    }
+
+    /// Runs one AMI session: `actions` (header lists) in order; returns the client's JSON
+    /// ({"login", "answers", "events"}).
+    pub fn ami(&self, user: &str, secret: &str, actions: &[&[(&str, &str)]]) -> serde_json::Value {
+        let child = self
+            .ami_client(user, secret, 0.0, &[])
+            .spawn()
+            .expect("python3 runs");
+        ami_finish(child, actions)
+    }
+
     pub fn ami_login(&self, user: &str, secret: &str, count: u32) -> String {
         let out = run(Command::new(script("ami-login.sh")).args([
             &self.name,
@@ -359,6 +408,32 @@ while True:
     pub fn secast_conf_path(&self) -> PathBuf {
         Path::new(&self.fact("dir")).join("etc/secast.conf")
     }
+}
+
+/// Feeds `actions` to a spawned [`Asterisk::ami_client`] and returns its JSON.
+pub fn ami_finish(
+    mut child: std::process::Child,
+    actions: &[&[(&str, &str)]],
+) -> serde_json::Value {
+    use std::io::Write;
+    {
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        for a in actions {
+            let obj: serde_json::Map<String, serde_json::Value> = a
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                .collect();
+            writeln!(stdin, "{}", serde_json::Value::Object(obj)).unwrap();
+        }
+    }
+    let out = child.wait_with_output().expect("AMI client ends");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "AMI client output ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 impl Drop for Asterisk {

@@ -9,6 +9,7 @@
 
 mod sys;
 
+pub mod child_reaping;
 pub mod cli;
 pub mod config_file;
 pub mod contacts;
