@@ -9,6 +9,8 @@
 //! One file per section holds its typed struct, its defaults and its keys; [`keys`] says what
 //! a key definition is, [`values`] holds the parsers, and [`KEYS`] below is the whole table.
 
+mod call_limits;
+mod calls;
 mod entry;
 mod escalation;
 mod firewall;
@@ -23,6 +25,8 @@ mod rules;
 pub mod values;
 mod whitelist;
 
+pub use call_limits::{CallLimit, DestinationMatch, TimeWindow};
+pub use calls::CallsConfig;
 pub use entry::ConfigEntry;
 pub use escalation::Escalation;
 pub use firewall::{FirewallBackend, FirewallConfig};
@@ -38,7 +42,7 @@ pub use whitelist::WhitelistConfig;
 
 /// The running configuration. Defaults live in each section's `Default` and nowhere else; the
 /// sample `module-config/secast.conf` documents the same keys (a test checks it).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub general: General,
     pub whitelist: WhitelistConfig,
@@ -49,6 +53,27 @@ pub struct Config {
     pub geo: GeoConfig,
     pub intel: IntelConfig,
     pub fraud: FraudConfig,
+    pub calls: CallsConfig,
+    /// The `[calls-NAME]` limits: the built-in ones first, then new names in file order.
+    pub call_limits: Vec<CallLimit>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            general: General::default(),
+            whitelist: WhitelistConfig::default(),
+            firewall: FirewallConfig::default(),
+            ledger: LedgerConfig::default(),
+            escalation: Escalation::default(),
+            rules: Rules::default(),
+            geo: GeoConfig::default(),
+            intel: IntelConfig::default(),
+            fraud: FraudConfig::default(),
+            calls: CallsConfig::default(),
+            call_limits: CallLimit::built_in(),
+        }
+    }
 }
 
 /// Every key res_secast understands, section by section.
@@ -63,20 +88,25 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         geo::keys(),
         intel::keys(),
         fraud::keys(),
+        calls::keys(),
+        call_limits::keys(),
     ]
     .into_iter()
     .flatten()
     .collect()
 });
 
-/// Whether `section` is one res_secast reads (any case).
+/// Whether `section` is one res_secast reads (any case), fixed or named.
 fn is_known_section(section: &str) -> bool {
-    KEYS.iter().any(|k| k.section.eq_ignore_ascii_case(section))
+    KEYS.iter().any(|k| k.instance(section).is_some())
 }
 
-fn find_key(section: &str, key: &str) -> Option<&'static KeyDef> {
-    KEYS.iter()
-        .find(|k| k.section.eq_ignore_ascii_case(section) && k.name.eq_ignore_ascii_case(key))
+/// The key and, for a named section, the section's name.
+fn find_key<'a>(section: &'a str, key: &str) -> Option<(&'static KeyDef, &'a str)> {
+    KEYS.iter().find_map(|k| {
+        let instance = k.instance(section)?;
+        k.name.eq_ignore_ascii_case(key).then_some((k, instance))
+    })
 }
 
 impl Config {
@@ -101,9 +131,9 @@ impl Config {
             }
             match find_key(section, &e.key) {
                 None => issues.push(ConfigIssue::UnknownKey { entry: e.clone() }),
-                Some(def) => {
-                    if let Err(expected) = (def.set)(&mut cfg, e.value.trim()) {
-                        let kept = (def.keep)(&mut cfg, previous);
+                Some((def, instance)) => {
+                    if let Err(expected) = def.apply(&mut cfg, instance, e.value.trim()) {
+                        let kept = def.keep_previous(&mut cfg, previous, instance);
                         issues.push(ConfigIssue::BadValue {
                             entry: e.clone(),
                             expected,
