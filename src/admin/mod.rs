@@ -6,6 +6,10 @@ pub mod account_list;
 pub mod ask;
 pub mod ban_list;
 mod ban_time;
+pub mod calls_commands;
+pub mod calls_functions;
+pub mod calls_page;
+pub mod channel_context;
 pub mod cli_args;
 pub mod cli_commands;
 pub mod dialplan_functions;
@@ -15,6 +19,11 @@ pub mod ip_page;
 pub mod number_page;
 pub mod status_page;
 pub mod version;
+
+// The table types, for capability table files to name through their parent (a table file and
+// the assembly naming each other would be an import circle).
+pub use cli_commands::CliCommand;
+pub use dialplan_functions::{DialplanFunction, Reader};
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

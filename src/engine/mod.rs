@@ -126,6 +126,11 @@ impl Engine {
         }
     }
 
+    /// Forgets an account's risk and failures (`secast clear account`); whether it was tracked.
+    pub fn clear_account(&mut self, account: &str) -> bool {
+        self.accounts.remove(account).is_some()
+    }
+
     /// Scores one event and returns what should happen because of it.
     pub fn on_event(&mut self, ev: &SecurityEvent, now: Millis) -> Vec<Action> {
         let ip = ev.source_ip();

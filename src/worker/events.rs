@@ -6,6 +6,7 @@ use crossbeam_channel::Sender;
 
 use super::commands::dispatch;
 use super::shared::Shared;
+use crate::decision::{Action, RuleId};
 use crate::enforce::Order;
 use crate::intake::RawEvent;
 use crate::util::escape::for_log;
@@ -33,7 +34,9 @@ pub(super) fn process(
                     ),
                 );
             }
-            let actions = shared.engine().on_event(&ev, shared.now());
+            let now = shared.now();
+            let actions = shared.engine().on_event(&ev, now);
+            restrict_flagged_accounts(&actions, ev.named_account(), shared, now, log);
             dispatch(actions, None, orders);
             // One counters lock per event, taken after the engine's is released (never both).
             let mut counters = shared.event_counters();
@@ -48,6 +51,34 @@ pub(super) fn process(
                     &format!("ignored malformed security event: {err}"),
                 );
             }
+        }
+    }
+}
+
+/// The engine's alerts about an account (`stolen_credentials`, `distributed`) restrict its
+/// calls: a guessed password must not turn into a phone bill. The account named is the raw
+/// one from the event (the alert carries it escaped, for display).
+fn restrict_flagged_accounts(
+    actions: &[Action],
+    account: Option<&str>,
+    shared: &Shared,
+    now: crate::util::time::Millis,
+    log: &dyn LogSink,
+) {
+    let Some(account) = account else { return };
+    for a in actions {
+        if let Action::Alert(alert) = a
+            && matches!(alert.rule, RuleId::StolenCredentials | RuleId::Distributed)
+            && shared.calls.on_account_alert(account, alert.rule.name(), now)
+        {
+            log.log(
+                Level::Notice,
+                &format!(
+                    "account \"{}\" restricted after {}: international and high-risk calls refused",
+                    for_log(account),
+                    alert.rule
+                ),
+            );
         }
     }
 }

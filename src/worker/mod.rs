@@ -30,8 +30,9 @@ pub use ingress::Ingress;
 pub use ingress_counters::IngressCounters;
 pub use lookup_sources::LookupSources;
 pub use services::Services;
-pub use shared::Shared;
+pub use shared::{ChannelProbe, Shared};
 
+use crate::calls::{CallGuard, CallPolicy};
 use crate::config::Config;
 use crate::enforce::Order;
 use crate::engine::Engine;
@@ -62,6 +63,8 @@ impl Pipeline {
         let mut sources = LookupSources::open(&config, log.as_ref());
         let lookups = Arc::new(sources.snapshot());
         engine.set_lookups(lookups.clone());
+        let calls = CallGuard::new(CallPolicy::new(&config));
+        let orders = services.enforcer;
         let shared = Arc::new(Shared {
             config: RwLock::new(config),
             event_counters: Mutex::new(EventCounters::default()),
@@ -71,6 +74,9 @@ impl Pipeline {
             log: log.clone(),
             commands: tx.clone(),
             clock: services.clock,
+            calls,
+            orders: orders.clone(),
+            channel_probe: RwLock::new(None),
             enforcement: services.enforcer_stats,
             ingress: IngressCounters::default(),
             queue_capacity: capacity,
@@ -78,7 +84,6 @@ impl Pipeline {
             started_wall: SystemTime::now(),
         });
         let worker_shared = shared.clone();
-        let orders = services.enforcer;
         let worker = std::thread::Builder::new()
             .name("secast-engine".into())
             .spawn(move || run(rx, &worker_shared, orders, log.as_ref()))?;
@@ -123,6 +128,7 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                 last_tick = Instant::now();
                 let actions = shared.engine().tick(shared.now());
                 commands::dispatch(actions, None, orders.as_ref());
+                shared.calls_tick();
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();
