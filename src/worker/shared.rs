@@ -8,7 +8,6 @@ use std::net::IpAddr;
 
 use crossbeam_channel::Sender;
 
-use super::commands::dispatch;
 use super::envelope::Envelope;
 use super::event_counters::EventCounters;
 use super::ingress_counters::IngressCounters;
@@ -124,8 +123,13 @@ impl Shared {
         if alerts.is_empty() {
             return;
         }
-        let actions = alerts.into_iter().map(Action::Fraud).collect();
-        dispatch(actions, None, self.orders.as_ref());
+        if let Some(tx) = &self.orders {
+            let _ = tx.send(Order::Act {
+                actions: alerts.into_iter().map(Action::Fraud).collect(),
+                ack: None,
+                decided: Instant::now(),
+            });
+        }
     }
 
     /// SECAST_CALLCHECK on a dialplan thread: check and reserve in one step; the findings go
