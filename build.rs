@@ -19,8 +19,10 @@ mod asterisk {
         let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
         let bindings = bindgen::Builder::default()
             .header(HEADER)
-            .allowlist_function("(__)?ast_.*|__stasis_subscribe|stasis_.*")
-            .allowlist_type("ast_.*|stasis_.*|secast_.*")
+            .allowlist_function(
+                "(__)?ast_.*|__stasis_subscribe|stasis_.*|pbx_builtin_setvar_helper|__ao2_(ref|lock|unlock)",
+            )
+            .allowlist_type("ast_.*|stasis_.*|secast_.*|ao2_lock_req")
             .allowlist_var("option_debug|ast_config_AST_VAR_DIR")
             .default_enum_style(bindgen::EnumVariation::Rust {
                 non_exhaustive: false,

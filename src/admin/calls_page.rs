@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 
 use crate::calls::{AccountUse, CallGuard, Levels, Restriction};
 use crate::util::escape::for_log;
-use crate::util::time::{Millis, format_utc};
+use crate::util::time::format_utc;
 use crate::worker::Shared;
 
 /// Accounts listed by `secast show calls` without an account.

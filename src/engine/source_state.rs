@@ -19,6 +19,8 @@ pub(super) struct SourceState {
     pub risk: Risk,
     /// The `Lookups` epoch this source was last checked against (geo, blocklists).
     pub checked: u8,
+    /// The source's last SuccessfulAuth (0: none).
+    pub last_login: Secs,
 }
 
 impl SourceState {

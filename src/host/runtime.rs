@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use super::config_load;
 use super::ffi::log::{AsteriskLog, host_log};
+use super::ffi::channel_topic::ChannelWatch;
 use super::ffi::security_topic::Subscription;
 use super::ffi::{ModuleHandle, cli, functions, paths};
 use super::notifier::AsteriskNotifier;
@@ -23,6 +24,8 @@ use std::sync::Arc;
 
 struct Runtime {
     subscription: Subscription,
+    /// The call guard's passive watch; None when Asterisk refused the subscription.
+    watch: Option<ChannelWatch>,
     pipeline: Pipeline,
     enforcer: Enforcer,
 }
@@ -121,6 +124,16 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             return Err("cannot subscribe to Asterisk's security topic".to_owned());
         }
     };
+    pipeline
+        .shared
+        .set_channel_probe(Some(Arc::new(super::ffi::channel::exists)));
+    let watch = ChannelWatch::open(pipeline.shared.clone());
+    if watch.is_none() {
+        host_log!(
+            Level::Error,
+            "cannot subscribe to Asterisk's channel topic: the passive call watch is off (SECAST_CALLCHECK still works)"
+        );
+    }
     state::set(Some(pipeline.shared.clone()));
     if !cli::register(module) {
         host_log!(
@@ -136,6 +149,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     }
     *slot = Some(Runtime {
         subscription,
+        watch,
         pipeline,
         enforcer,
     });
@@ -153,6 +167,9 @@ pub fn stop() {
 
 fn teardown(rt: Runtime) {
     rt.subscription.close();
+    if let Some(w) = rt.watch {
+        w.close();
+    }
     functions::unregister();
     cli::unregister();
     state::set(None);

@@ -6,6 +6,8 @@
 
 mod sys;
 
+pub mod channel;
+pub mod channel_topic;
 pub mod cli;
 pub mod config_file;
 pub mod entry;
