@@ -6,7 +6,7 @@
 use std::sync::{Arc, Barrier};
 
 use res_secast::calls::{
-    CallGuard, CallPolicy, ChannelRef, CheckRequest, NoRisk, RiskView, Slot, Verdict,
+    CallGuard, CallPolicy, ChannelRef, CheckRequest, Dial, NoRisk, RiskView, Slot, Verdict,
 };
 use res_secast::config::{Config, ConfigEntry};
 use res_secast::decision::FraudLevel;
@@ -82,7 +82,10 @@ impl ModelAccount {
         } else {
             1
         };
-        within(60) < CPM && self.live < CONCURRENT && within(INTERVAL) < TOTAL && sequential <= SEQUENTIAL
+        within(60) < CPM
+            && self.live < CONCURRENT
+            && within(INTERVAL) < TOTAL
+            && sequential <= SEQUENTIAL
     }
 
     fn admit(&mut self, number: usize, now: i64) {
@@ -122,7 +125,13 @@ fn counters_match_a_model_under_random_call_sequences() {
         for step in 0..300 {
             match rng.below(10) {
                 // Time passes: seconds, sometimes minutes.
-                0 | 1 => now += if rng.below(4) == 0 { rng.below(700) as i64 } else { rng.below(30) as i64 },
+                0 | 1 => {
+                    now += if rng.below(4) == 0 {
+                        rng.below(700) as i64
+                    } else {
+                        rng.below(30) as i64
+                    }
+                }
                 // A call ends (answered, busy, cancelled: all the same to its slot).
                 2 | 3 if !held.is_empty() => {
                     let (a, slot) = held.swap_remove(rng.below(held.len() as u64) as usize);
@@ -133,7 +142,8 @@ fn counters_match_a_model_under_random_call_sequences() {
                     let a = rng.below(accounts.len() as u64) as usize;
                     let n = rng.below(numbers.len() as u64) as usize;
                     let expect = model[a].admits(n, now);
-                    let (verdict, slot, reason) = check(&g, accounts[a], numbers[n], T0 + now * 1000);
+                    let (verdict, slot, reason) =
+                        check(&g, accounts[a], numbers[n], T0 + now * 1000);
                     assert_eq!(
                         verdict != Verdict::Deny,
                         expect,
@@ -156,7 +166,9 @@ fn counters_match_a_model_under_random_call_sequences() {
             assert_eq!(live(&g, a), 0, "every slot came back");
         }
         assert_eq!(
-            g.accounts().release_mismatches.load(std::sync::atomic::Ordering::Relaxed),
+            g.accounts()
+                .release_mismatches
+                .load(std::sync::atomic::Ordering::Relaxed),
             0
         );
     }
@@ -164,7 +176,10 @@ fn counters_match_a_model_under_random_call_sequences() {
 
 #[test]
 fn fifty_simultaneous_calls_against_a_limit_of_ten_let_exactly_ten_through() {
-    let g = guard(&[("calls-international", "concurrent_critical", "10"), ("calls-international", "calls_per_minute_critical", "off")]);
+    let g = guard(&[
+        ("calls-international", "concurrent_critical", "10"),
+        ("calls-international", "calls_per_minute_critical", "off"),
+    ]);
     let start = Arc::new(Barrier::new(50));
     let handles: Vec<_> = (0..50)
         .map(|_| {
@@ -175,7 +190,10 @@ fn fifty_simultaneous_calls_against_a_limit_of_ten_let_exactly_ten_through() {
             })
         })
         .collect();
-    let slots: Vec<Slot> = handles.into_iter().filter_map(|h| h.join().unwrap()).collect();
+    let slots: Vec<Slot> = handles
+        .into_iter()
+        .filter_map(|h| h.join().unwrap())
+        .collect();
     assert_eq!(slots.len(), 10);
     assert_eq!(live(&g, "1001"), 10);
     drop(slots);
@@ -192,19 +210,31 @@ fn calls_per_minute_slide_to_the_second() {
     }
     let (v, _, reason) = check(&g, "1001", "011442071234567", T0 + 59_999);
     assert_eq!(v, Verdict::Deny);
-    assert_eq!(reason, "international: calls_per_minute 11 above the critical level");
+    assert_eq!(
+        reason,
+        "international: calls_per_minute 11 above the critical level"
+    );
     // The first call is a minute old at 60 s: one slot in the window frees up, exactly then.
     let (v, _, _) = check(&g, "1001", "011442071234567", T0 + 60_000);
     assert_ne!(v, Verdict::Deny);
-    assert_eq!(check(&g, "1001", "011442071234567", T0 + 60_500).0, Verdict::Deny);
+    assert_eq!(
+        check(&g, "1001", "011442071234567", T0 + 60_500).0,
+        Verdict::Deny
+    );
     // Another account has its own counters.
-    assert_eq!(check(&g, "1002", "011442071234567", T0 + 60_500).0, Verdict::Warn);
+    assert_eq!(
+        check(&g, "1002", "011442071234567", T0 + 60_500).0,
+        Verdict::Warn
+    );
 }
 
 #[test]
 fn built_in_limits_warn_on_a_new_country_and_the_high_risk_list() {
     let cfg = {
-        let (c, _) = Config::from_entries(&[ConfigEntry::new("calls", "country", "US")], &Config::default());
+        let (c, _) = Config::from_entries(
+            &[ConfigEntry::new("calls", "country", "US")],
+            &Config::default(),
+        );
         c
     };
     let g = CallGuard::new(CallPolicy::new(&cfg));
@@ -224,21 +254,33 @@ fn built_in_limits_warn_on_a_new_country_and_the_high_risk_list() {
     };
     let call = |n: &str, at: i64| {
         g.check(
-            &CheckRequest { account: "1001", address: None, dialled: n, channel: None },
+            &CheckRequest {
+                account: "1001",
+                address: None,
+                dialled: n,
+                channel: None,
+            },
             &lists,
             &NoRisk,
             at,
         )
     };
     let first = call("18765551234", T0);
-    assert_eq!(first.destination.class, "high_risk", "Jamaica, dialled 1+10 digits");
+    assert_eq!(
+        first.destination.class, "high_risk",
+        "Jamaica, dialled 1+10 digits"
+    );
     assert_eq!(first.verdict, Verdict::Warn);
     assert_eq!(call("18765551234", T0 + 1000).verdict, Verdict::Warn);
     let third = call("18765551234", T0 + 2000);
     assert_eq!(third.verdict, Verdict::Deny, "{}", third.reason);
     assert_eq!(third.reason, "high_risk: total 3 above the critical level");
     let alerts = &first.alerts;
-    assert!(alerts.iter().any(|a| a.counter == "new_country" && a.country.as_deref() == Some("JM")));
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.counter == "new_country" && a.country.as_deref() == Some("JM"))
+    );
     // A domestic call is nobody's business.
     assert_eq!(call("2125551234", T0).verdict, Verdict::Allow);
 }
@@ -251,7 +293,11 @@ fn a_flagged_account_and_a_risky_source_are_restricted_until_cleared() {
             false
         }
         fn risk_of(&self, ip: std::net::IpAddr) -> u8 {
-            if ip.to_string() == "192.0.2.66" { 80 } else { 0 }
+            if ip.to_string() == "192.0.2.66" {
+                80
+            } else {
+                0
+            }
         }
         fn risk_of_account(&self, _: &str) -> u8 {
             0
@@ -261,7 +307,12 @@ fn a_flagged_account_and_a_risky_source_are_restricted_until_cleared() {
     let lists = NumberLists::default();
     let call = |account: &str, addr: &str, n: &str| {
         g.check(
-            &CheckRequest { account, address: addr.parse().ok(), dialled: n, channel: None },
+            &CheckRequest {
+                account,
+                address: addr.parse().ok(),
+                dialled: n,
+                channel: None,
+            },
             &lists,
             &Risky,
             T0,
@@ -270,17 +321,36 @@ fn a_flagged_account_and_a_risky_source_are_restricted_until_cleared() {
     assert!(g.on_account_alert("1001", "stolen_credentials", T0 - 1000));
     let o = call("1001", "192.0.2.1", "011442071234567");
     assert_eq!(o.verdict, Verdict::Deny);
-    assert_eq!(o.reason, "restricted by stolen_credentials: international and high-risk calls refused");
+    assert_eq!(
+        o.reason,
+        "restricted by stolen_credentials: international and high-risk calls refused"
+    );
     assert_eq!(o.alerts[0].level, FraudLevel::Critical);
-    assert_eq!(call("1001", "192.0.2.1", "2125551234").verdict, Verdict::Allow, "domestic calls go on");
+    assert_eq!(
+        call("1001", "192.0.2.1", "2125551234").verdict,
+        Verdict::Allow,
+        "domestic calls go on"
+    );
     let o = call("1002", "192.0.2.66", "011442071234567");
-    assert_eq!(o.reason, "restricted by address_risk (risk 80): international and high-risk calls refused");
+    assert_eq!(
+        o.reason,
+        "restricted by address_risk (risk 80): international and high-risk calls refused"
+    );
     assert!(g.clear_account("1001"));
-    assert_ne!(call("1001", "192.0.2.1", "011442071234567").verdict, Verdict::Deny);
+    assert_ne!(
+        call("1001", "192.0.2.1", "011442071234567").verdict,
+        Verdict::Deny
+    );
 }
 
 fn chan<'a>(uid: &'a str, name: &'a str, tech: &'a str, linkedid: &'a str) -> ChannelRef<'a> {
-    ChannelRef { uniqueid: uid, name, tech, linkedid, accountcode: "" }
+    ChannelRef {
+        uniqueid: uid,
+        name,
+        tech,
+        linkedid,
+        accountcode: "",
+    }
 }
 
 #[test]
@@ -288,7 +358,12 @@ fn the_watch_never_counts_a_checked_call_twice_and_counts_unchecked_ones() {
     let g = guard(&[]);
     let lists = NumberLists::default();
     let o = g.check(
-        &CheckRequest { account: "1001", address: None, dialled: "011442071234567", channel: Some("A.1") },
+        &CheckRequest {
+            account: "1001",
+            address: None,
+            dialled: "011442071234567",
+            channel: Some("A.1"),
+        },
         &lists,
         &NoRisk,
         T0,
@@ -296,11 +371,35 @@ fn the_watch_never_counts_a_checked_call_twice_and_counts_unchecked_ones() {
     let slot = o.slot.expect("allowed");
     let a = chan("A.1", "PJSIP/1001-00000001", "PJSIP", "A.1");
     let b = chan("B.1", "PJSIP/carrier-00000002", "PJSIP", "A.1");
-    g.on_dial("", "011442071234567@carrier", Some(&a), &b, &lists, &NoRisk, T0);
-    g.on_dial("ANSWER", "", Some(&a), &b, &lists, &NoRisk, T0);
+    g.on_dial(
+        &Dial {
+            status: "",
+            dialstring: "011442071234567@carrier",
+            caller: Some(a),
+            peer: b,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
+    g.on_dial(
+        &Dial {
+            status: "ANSWER",
+            dialstring: "",
+            caller: Some(a),
+            peer: b,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
     assert_eq!(live(&g, "1001"), 1, "attached, not counted again");
     g.on_channel_gone("B.1");
-    assert_eq!(live(&g, "1001"), 1, "the check's slot is the datastore's to release");
+    assert_eq!(
+        live(&g, "1001"),
+        1,
+        "the check's slot is the datastore's to release"
+    );
     drop(slot);
     g.on_channel_gone("A.1");
     assert_eq!(live(&g, "1001"), 0);
@@ -308,18 +407,56 @@ fn the_watch_never_counts_a_checked_call_twice_and_counts_unchecked_ones() {
     // A context without the check, and an Originate with no caller at all.
     let c = chan("C.1", "PJSIP/1002-00000003", "PJSIP", "C.1");
     let d = chan("D.1", "PJSIP/carrier-00000004", "PJSIP", "C.1");
-    g.on_dial("", "011442071234567@carrier", Some(&c), &d, &lists, &NoRisk, T0);
-    let orig = ChannelRef { accountcode: "acct-orig", ..chan("E.1", "PJSIP/carrier-00000005", "PJSIP", "E.1") };
-    g.on_dial("", "011442071234567@carrier", None, &orig, &lists, &NoRisk, T0);
+    g.on_dial(
+        &Dial {
+            status: "",
+            dialstring: "011442071234567@carrier",
+            caller: Some(c),
+            peer: d,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
+    let orig = ChannelRef {
+        accountcode: "acct-orig",
+        ..chan("E.1", "PJSIP/carrier-00000005", "PJSIP", "E.1")
+    };
+    g.on_dial(
+        &Dial {
+            status: "",
+            dialstring: "011442071234567@carrier",
+            caller: None,
+            peer: orig,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
     assert_eq!(live(&g, "1002"), 1);
     assert_eq!(live(&g, "acct-orig"), 1);
-    g.on_dial("CANCEL", "", Some(&c), &d, &lists, &NoRisk, T0);
+    g.on_dial(
+        &Dial {
+            status: "CANCEL",
+            dialstring: "",
+            caller: Some(c),
+            peer: d,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
     g.on_channel_gone("D.1");
     g.on_channel_gone("E.1");
     g.on_channel_gone("D.1");
     assert_eq!(live(&g, "1002"), 0);
     assert_eq!(live(&g, "acct-orig"), 0);
-    assert_eq!(g.accounts().release_mismatches.load(std::sync::atomic::Ordering::Relaxed), 0);
+    assert_eq!(
+        g.accounts()
+            .release_mismatches
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
 }
 
 #[test]
@@ -333,23 +470,57 @@ fn the_watch_hangs_up_over_limit_calls_and_calls_over_their_duration() {
     let a = chan("A.1", "PJSIP/1001-00000001", "PJSIP", "A.1");
     let b1 = chan("B.1", "PJSIP/carrier-00000002", "PJSIP", "A.1");
     let b2 = chan("B.2", "PJSIP/carrier-00000003", "PJSIP", "A.1");
-    assert!(g
-        .on_dial("", "011442071234567@carrier", Some(&a), &b1, &lists, &NoRisk, T0)
+    assert!(
+        g.on_dial(
+            &Dial {
+                status: "",
+                dialstring: "011442071234567@carrier",
+                caller: Some(a),
+                peer: b1
+            },
+            &lists,
+            &NoRisk,
+            T0
+        )
         .iter()
-        .all(|f| f.hang_up.is_empty()));
-    let over = g.on_dial("", "011442071234567@carrier", Some(&a), &b2, &lists, &NoRisk, T0);
+        .all(|f| f.hang_up.is_empty())
+    );
+    let over = g.on_dial(
+        &Dial {
+            status: "",
+            dialstring: "011442071234567@carrier",
+            caller: Some(a),
+            peer: b2,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
     let cut: Vec<_> = over.iter().filter(|f| !f.hang_up.is_empty()).collect();
     assert_eq!(cut.len(), 1, "{over:?}");
     assert_eq!(cut[0].hang_up, vec!["B.2".to_owned()]);
     assert_eq!(cut[0].counter, "concurrent");
     g.on_channel_gone("B.2");
 
-    g.on_dial("ANSWER", "", Some(&a), &b1, &lists, &NoRisk, T0 + 1000);
+    g.on_dial(
+        &Dial {
+            status: "ANSWER",
+            dialstring: "",
+            caller: Some(a),
+            peer: b1,
+        },
+        &lists,
+        &NoRisk,
+        T0 + 1000,
+    );
     let early = g.tick(T0 + 30_000, None);
     assert!(early.is_empty(), "29 s up: {early:?}");
     let long = g.tick(T0 + 32_000, None);
     assert_eq!(long.len(), 1);
-    assert_eq!((long[0].counter.as_str(), long[0].hang_up.clone()), ("duration", vec!["B.1".to_owned()]));
+    assert_eq!(
+        (long[0].counter.as_str(), long[0].hang_up.clone()),
+        ("duration", vec!["B.1".to_owned()])
+    );
     assert!(g.tick(T0 + 40_000, None).is_empty(), "told once");
     g.on_channel_gone("B.1");
     assert_eq!(live(&g, "1001"), 0);
@@ -357,13 +528,20 @@ fn the_watch_hangs_up_over_limit_calls_and_calls_over_their_duration() {
 
 #[test]
 fn idle_accounts_are_swept_and_the_table_is_bounded() {
-    let g = guard(&[("calls", "max_accounts", "640"), ("calls", "forget_after", "1h")]);
+    let g = guard(&[
+        ("calls", "max_accounts", "640"),
+        ("calls", "forget_after", "1h"),
+    ]);
     for i in 0..5_000 {
         drop(check(&g, &format!("acct{i}"), "2125551234", T0).1);
     }
     assert!(g.accounts().len() <= 640 + 64, "{}", g.accounts().len());
     let held = check(&g, "busy", "2125551234", T0).1;
     g.tick(T0 + 3_700_000, None);
-    assert_eq!(g.accounts().len(), 1, "only the account with a live call stays");
+    assert_eq!(
+        g.accounts().len(),
+        1,
+        "only the account with a live call stays"
+    );
     drop(held);
 }

@@ -236,21 +236,37 @@ fn named_limit_sections_change_built_in_limits_and_add_new_ones() {
     ];
     let (cfg, issues) = Config::from_entries(&entries, &Config::default());
     assert!(issues.is_empty(), "{issues:?}");
-    let named = |n: &str| cfg.call_limits.iter().find(|l| l.name == n).unwrap().clone();
+    let named = |n: &str| {
+        cfg.call_limits
+            .iter()
+            .find(|l| l.name == n)
+            .unwrap()
+            .clone()
+    };
     let intl = named("international");
     assert_eq!(intl.calls_per_minute_critical, Some(20));
-    assert_eq!(intl.calls_per_minute_warning, Some(5), "unset keys keep the built-in value");
+    assert_eq!(
+        intl.calls_per_minute_warning,
+        Some(5),
+        "unset keys keep the built-in value"
+    );
     assert_eq!(intl.concurrent_critical, Some(5));
     assert!(!named("high_risk").enabled);
     let night = named("night");
     assert_eq!(
         night.matches,
-        vec![DestinationMatch::International, DestinationMatch::Class("premium".into())]
+        vec![
+            DestinationMatch::International,
+            DestinationMatch::Class("premium".into())
+        ]
     );
     assert_eq!(night.windows.len(), 2);
     assert_eq!(night.total_critical, Some(3));
     assert!(night.hangup);
-    assert_eq!(night.calls_per_minute_critical, None, "a new limit starts blank");
+    assert_eq!(
+        night.calls_per_minute_critical, None,
+        "a new limit starts blank"
+    );
     assert_eq!(cfg.call_limits.len(), CallLimit::built_in().len() + 1);
 }
 
@@ -270,10 +286,16 @@ fn a_bad_line_in_a_named_section_names_file_line_and_keeps_the_previous_value() 
     let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
     assert_eq!(text.len(), 3, "{text:?}");
     assert!(
-        text[0].contains("secast.conf:42") && text[0].contains("'lots'") && text[0].contains("keeping 7"),
+        text[0].contains("secast.conf:42")
+            && text[0].contains("'lots'")
+            && text[0].contains("keeping 7"),
         "{}",
         text[0]
     );
-    assert!(text[1].contains("unknown key 'totl_critical' in [calls-night]"), "{}", text[1]);
+    assert!(
+        text[1].contains("unknown key 'totl_critical' in [calls-night]"),
+        "{}",
+        text[1]
+    );
     assert!(text[2].contains("unknown section [calls-]"), "{}", text[2]);
 }

@@ -56,7 +56,8 @@ const DOC_EXAMPLE: &str = "\
 fn the_documented_example_reads_as_documented() {
     let dir = tempdir("doc");
     let p = write(&dir, "premium.txt", DOC_EXAMPLE);
-    let (lists, issues) = NumberLists::load(&[spec("premium", &p, NumberCategory::Premium)], &[], &read);
+    let (lists, issues) =
+        NumberLists::load(&[spec("premium", &p, NumberCategory::Premium)], &[], &read);
     assert!(issues.is_empty(), "{issues:?}");
     use NumberCategory::*;
     assert_eq!(
@@ -89,7 +90,8 @@ fn the_documented_example_reads_as_documented() {
 fn the_longest_listed_prefix_wins() {
     let dir = tempdir("longest");
     let p = write(&dir, "l.txt", "44 UK\n4490 UK premium\n449012 one range\n");
-    let (lists, issues) = NumberLists::load(&[spec("l", &p, NumberCategory::SharedCost)], &[], &read);
+    let (lists, issues) =
+        NumberLists::load(&[spec("l", &p, NumberCategory::SharedCost)], &[], &read);
     assert!(issues.is_empty(), "{issues:?}");
     let prefix = |d: &str| lists.lookup(d, &read).map(|h| h.prefix);
     assert_eq!(prefix("+449012777").as_deref(), Some("449012"));
@@ -110,15 +112,19 @@ fn categories_come_from_the_list_unless_a_line_says_otherwise() {
     let premium = write(&dir, "premium.txt", "4490\n4487 category=shared_cost\n");
     let fraud = write(&dir, "fraud.txt", "882\n 881 category=Premium, Iridium\n");
     let other = write(&dir, "other.txt", "4470 personal numbers\n");
-    let (lists, issues) = NumberLists::load(&[
-        spec("premium", &premium, NumberCategory::Premium),
-        spec("fraud", &fraud, NumberCategory::KnownFraud),
-        spec(
-            "personal",
-            &other,
-            "personal".parse::<NumberCategory>().unwrap(),
-        ),
-    ], &[], &read);
+    let (lists, issues) = NumberLists::load(
+        &[
+            spec("premium", &premium, NumberCategory::Premium),
+            spec("fraud", &fraud, NumberCategory::KnownFraud),
+            spec(
+                "personal",
+                &other,
+                "personal".parse::<NumberCategory>().unwrap(),
+            ),
+        ],
+        &[],
+        &read,
+    );
     assert!(issues.is_empty(), "{issues:?}");
     let cat = |d: &str| lists.lookup(d, &read).map(|h| h.category);
     assert_eq!(cat("+449000"), Some(NumberCategory::Premium));
@@ -223,7 +229,10 @@ fn bad_lines_are_reported_with_file_and_line_and_skipped() {
     // "+44 90" was refused, so 44 is not listed as a whole.
     assert_eq!(lists.lookup("+4420", &read), None);
     assert_eq!(
-        lists.lookup("+883 1", &read).and_then(|h| h.note).as_deref(),
+        lists
+            .lookup("+883 1", &read)
+            .and_then(|h| h.note)
+            .as_deref(),
         Some("123 note with digits")
     );
 }
@@ -233,10 +242,14 @@ fn a_missing_list_is_an_issue_and_the_others_still_load() {
     let dir = tempdir("missing");
     let good = write(&dir, "good.txt", "882\n");
     let missing = dir.join("missing.txt");
-    let (lists, issues) = NumberLists::load(&[
-        spec("missing", &missing, NumberCategory::Premium),
-        spec("good", &good, NumberCategory::KnownFraud),
-    ], &[], &read);
+    let (lists, issues) = NumberLists::load(
+        &[
+            spec("missing", &missing, NumberCategory::Premium),
+            spec("good", &good, NumberCategory::KnownFraud),
+        ],
+        &[],
+        &read,
+    );
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].line, 0);
     assert_eq!(issues[0].file, missing.display().to_string());
@@ -258,7 +271,8 @@ fn junk_files_never_panic() {
     }
     let p = dir.join("junk.txt");
     std::fs::write(&p, &junk).unwrap();
-    let (lists, issues) = NumberLists::load(&[spec("junk", &p, NumberCategory::Premium)], &[], &read);
+    let (lists, issues) =
+        NumberLists::load(&[spec("junk", &p, NumberCategory::Premium)], &[], &read);
     assert!(issues.len() <= 51);
     for i in &issues {
         assert!(!i.to_string().chars().any(|c| c.is_control()), "{i:?}");

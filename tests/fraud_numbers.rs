@@ -42,8 +42,23 @@ fn national_numbers_of_an_unknown_country_are_kept_as_dialled_digits() {
 #[test]
 fn anything_but_digits_and_separators_is_refused() {
     for junk in [
-        "", " ", "+", "()", "abc", "44a90", "*98#", "6001#", "123w456", "+44+90", "44+90",
-        "0044\n90", "4490;", "sip:4490@example", "١٢٣", "4490\u{0}", "++4490",
+        "",
+        " ",
+        "+",
+        "()",
+        "abc",
+        "44a90",
+        "*98#",
+        "6001#",
+        "123w456",
+        "+44+90",
+        "44+90",
+        "0044\n90",
+        "4490;",
+        "sip:4490@example",
+        "١٢٣",
+        "4490\u{0}",
+        "++4490",
     ] {
         assert_eq!(norm(junk), None, "{junk:?}");
     }
@@ -62,11 +77,23 @@ fn lengths_are_capped() {
 #[test]
 fn the_country_decides_what_011_means() {
     // In the US 011 is the exit code; in the UK 0113 is Leeds.
-    assert_eq!(in_country("US", "011 44 113 496 0000").as_deref(), Some("441134960000"));
-    assert_eq!(in_country("GB", "0113 496 0000").as_deref(), Some("441134960000"));
+    assert_eq!(
+        in_country("US", "011 44 113 496 0000").as_deref(),
+        Some("441134960000")
+    );
+    assert_eq!(
+        in_country("GB", "0113 496 0000").as_deref(),
+        Some("441134960000")
+    );
     // A national premium number is keyed by its E.164 form, however it is written.
-    assert_eq!(in_country("GB", "0909 879 0000").as_deref(), Some("449098790000"));
-    assert_eq!(in_country("GB", "+44 909 879 0000").as_deref(), Some("449098790000"));
+    assert_eq!(
+        in_country("GB", "0909 879 0000").as_deref(),
+        Some("449098790000")
+    );
+    assert_eq!(
+        in_country("GB", "+44 909 879 0000").as_deref(),
+        Some("449098790000")
+    );
     // Sites can name their own exit codes (Australia dials 0011); codes that are not digits
     // are ignored rather than trusted.
     let au = Dialling::new(

@@ -1,8 +1,8 @@
 //! The toll-fraud guard's CLI commands: `secast show calls [account]` and
 //! `secast clear account ID`.
 
-use super::NOT_RUNNING;
 use super::CliCommand;
+use super::NOT_RUNNING;
 use crate::util::escape::for_log;
 
 pub const CALL_COMMANDS: [CliCommand; 2] = [

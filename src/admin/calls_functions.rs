@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use super::channel_context::ChannelContext;
-use super::{DialplanFunction, Reader};
 use super::function_args;
+use super::{DialplanFunction, Reader};
 use crate::calls::{CheckRequest, RiskView};
 use crate::decision::Command;
 use crate::util::escape::for_log;
@@ -51,7 +51,9 @@ fn callcheck(
 ) -> Result<String, String> {
     let dialled = args.first().map(|s| s.trim()).unwrap_or("");
     if dialled.is_empty() {
-        return Err("needs a destination: SECAST_CALLCHECK(destination[,account[,address]])".to_owned());
+        return Err(
+            "needs a destination: SECAST_CALLCHECK(destination[,account[,address]])".to_owned(),
+        );
     }
     let account = match args.get(1).map(|a| a.trim()).filter(|a| !a.is_empty()) {
         Some(a) => function_args::account(Some(a))?.to_owned(),
@@ -172,9 +174,7 @@ mod tests {
     }
 
     fn check(s: &Shared, chan: &mut FakeChannel, args: &str) -> String {
-        CALL_FUNCTIONS[0]
-            .read(Some(args), Some(s), chan)
-            .unwrap()
+        CALL_FUNCTIONS[0].read(Some(args), Some(s), chan).unwrap()
     }
 
     #[test]
@@ -186,7 +186,10 @@ mod tests {
         };
         assert_eq!(check(&s, &mut chan, "011442071234567"), "WARN");
         let reason = &chan.vars.last().unwrap().1;
-        assert!(reason.contains("new_country") && reason.contains("GB"), "{reason}");
+        assert!(
+            reason.contains("new_country") && reason.contains("GB"),
+            "{reason}"
+        );
         assert_eq!(chan.slot.as_ref().map(Slot::account), Some("1001"));
         assert_eq!(s.calls.live_calls(), 1);
         // Checked again on the same channel: the earlier slot goes first, never two.
@@ -209,7 +212,10 @@ mod tests {
         let mut third = FakeChannel::default();
         assert_eq!(check(&s, &mut third, "011442071234567,1001"), "DENY");
         let reason = &third.vars.last().unwrap().1;
-        assert_eq!(reason, "international: concurrent 3 above the critical level");
+        assert_eq!(
+            reason,
+            "international: concurrent 3 above the critical level"
+        );
         assert!(third.slot.is_none());
         held.pop();
         assert_ne!(check(&s, &mut third, "011442071234567,1001"), "DENY");
@@ -236,8 +242,14 @@ mod tests {
         let no = &mut super::super::channel_context::NoChannel;
         let banned = &CALL_FUNCTIONS[1];
         let ban = &CALL_FUNCTIONS[2];
-        assert_eq!(banned.read(Some("203.0.113.9:5060"), Some(&s), no).unwrap(), "0");
-        assert!(ban.read(Some("203.0.113.9"), Some(&s), no).is_err(), "write-only");
+        assert_eq!(
+            banned.read(Some("203.0.113.9:5060"), Some(&s), no).unwrap(),
+            "0"
+        );
+        assert!(
+            ban.read(Some("203.0.113.9"), Some(&s), no).is_err(),
+            "write-only"
+        );
         assert!(ban.write(Some("203.0.113.9"), "soon", Some(&s)).is_err());
         ban.write(Some("203.0.113.9"), "1h", Some(&s)).unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

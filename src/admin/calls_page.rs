@@ -21,13 +21,17 @@ fn levels(l: &Levels) -> String {
 }
 
 fn until(r: &Restriction) -> String {
-    r.until
-        .map_or_else(|| "until cleared".to_owned(), |u| format!("until {}", format_utc(u)))
+    r.until.map_or_else(
+        || "until cleared".to_owned(),
+        |u| format!("until {}", format_utc(u)),
+    )
 }
 
 fn quantile_us(h: &crate::util::histogram::Histogram, q: f64) -> String {
-    h.quantile_ns(q)
-        .map_or_else(|| "-".to_owned(), |ns| format!("{:.1} µs", ns as f64 / 1000.0))
+    h.quantile_ns(q).map_or_else(
+        || "-".to_owned(),
+        |ns| format!("{:.1} µs", ns as f64 / 1000.0),
+    )
 }
 
 fn account_lines(out: &mut String, a: &AccountUse) {
@@ -64,7 +68,8 @@ fn summary(out: &mut String, guard: &CallGuard) {
         "Call guard: {} (passive watch {}); country {}, international prefix {}, national prefix {}; time zone {}",
         if p.enabled { "on" } else { "off" },
         if p.watch { "on" } else { "off" },
-        d.home().map_or_else(|| "not set".to_owned(), |c| c.to_string()),
+        d.home()
+            .map_or_else(|| "not set".to_owned(), |c| c.to_string()),
         d.exit_codes().join("/"),
         d.trunk().unwrap_or("none"),
         p.zone_name,
@@ -170,13 +175,22 @@ pub fn calls_text(shared: &Shared, account: Option<&str>) -> String {
         let shown = for_log(account);
         match guard.restricted(account, now) {
             Some(r) => {
-                let _ = writeln!(out, "Account {shown}: restricted by {} {}", r.rule, until(&r));
+                let _ = writeln!(
+                    out,
+                    "Account {shown}: restricted by {} {}",
+                    r.rule,
+                    until(&r)
+                );
             }
             None => {
                 let _ = writeln!(out, "Account {shown}: not restricted");
             }
         }
-        let _ = writeln!(out, "Account risk: {}", shared.engine().account_risk(account, now));
+        let _ = writeln!(
+            out,
+            "Account risk: {}",
+            shared.engine().account_risk(account, now)
+        );
         match guard.account_use_of(account, now) {
             Some(a) => account_lines(&mut out, &a),
             None => out.push_str("  no calls tracked\n"),
@@ -221,7 +235,11 @@ pub fn number_lines(shared: &Shared, dialled: &str) -> String {
         out,
         "Country: {}{}",
         dest.country().unwrap_or_else(|| "unknown".to_owned()),
-        if dest.international { " (international)" } else { "" }
+        if dest.international {
+            " (international)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(out, "Class: {}", dest.class);
     match &dest.listed {

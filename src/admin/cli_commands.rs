@@ -40,13 +40,12 @@ pub const MAX_COMMANDS: usize = 64;
 
 /// Every command, in the order `help secast` lists them.
 pub fn commands() -> &'static [&'static CliCommand] {
-    static ALL: std::sync::LazyLock<Vec<&'static CliCommand>> =
-        std::sync::LazyLock::new(|| {
-            CORE_COMMANDS
-                .iter()
-                .chain(super::calls_commands::CALL_COMMANDS.iter())
-                .collect()
-        });
+    static ALL: std::sync::LazyLock<Vec<&'static CliCommand>> = std::sync::LazyLock::new(|| {
+        CORE_COMMANDS
+            .iter()
+            .chain(super::calls_commands::CALL_COMMANDS.iter())
+            .collect()
+    });
     &ALL
 }
 

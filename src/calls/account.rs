@@ -81,7 +81,11 @@ impl AccountCalls {
     /// Heap bytes owned, for the memory figure.
     pub fn heap_bytes(&self) -> usize {
         self.counters.capacity() * std::mem::size_of::<RuleCounters>()
-            + self.counters.iter().map(RuleCounters::heap_bytes).sum::<usize>()
+            + self
+                .counters
+                .iter()
+                .map(RuleCounters::heap_bytes)
+                .sum::<usize>()
             + self.regions.capacity() * 2
             + self.gates.capacity() * std::mem::size_of::<(u32, Secs)>()
     }

@@ -91,7 +91,11 @@ impl Accounts {
             None => false,
         };
         for rule in rules {
-            ok &= a.counters.iter_mut().find(|c| c.rule == *rule).is_some_and(|c| c.release());
+            ok &= a
+                .counters
+                .iter_mut()
+                .find(|c| c.rule == *rule)
+                .is_some_and(|c| c.release());
         }
         if !ok {
             self.release_mismatches.fetch_add(1, Ordering::Relaxed);
@@ -166,7 +170,10 @@ impl Accounts {
             .map(|s| {
                 let s = s.locked();
                 s.map.capacity() * entry
-                    + s.map.iter().map(|(k, a)| k.len() + a.heap_bytes()).sum::<usize>()
+                    + s.map
+                        .iter()
+                        .map(|(k, a)| k.len() + a.heap_bytes())
+                        .sum::<usize>()
             })
             .sum()
     }

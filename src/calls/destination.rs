@@ -102,13 +102,19 @@ mod tests {
 
     #[test]
     fn the_number_is_read_out_of_a_dial_string() {
-        assert_eq!(number_in_dialstring("011442071234567@carrier"), "011442071234567");
+        assert_eq!(
+            number_in_dialstring("011442071234567@carrier"),
+            "011442071234567"
+        );
         assert_eq!(
             number_in_dialstring("carrier/sip:+442071234567@198.51.100.1;user=phone"),
             "+442071234567"
         );
         assert_eq!(number_in_dialstring("1002"), "1002");
-        assert_eq!(number_in_dialstring("trunk/tel:+18765551234"), "+18765551234");
+        assert_eq!(
+            number_in_dialstring("trunk/tel:+18765551234"),
+            "+18765551234"
+        );
     }
 
     #[test]

@@ -191,9 +191,15 @@ mod tests {
     #[test]
     fn united_states_dialling_habits() {
         let us = dialling("US");
-        assert_eq!(e164(&us, "011442071234567").as_deref(), Some("442071234567"));
+        assert_eq!(
+            e164(&us, "011442071234567").as_deref(),
+            Some("442071234567")
+        );
         assert_eq!(e164(&us, "212-555-1234").as_deref(), Some("12125551234"));
-        assert_eq!(e164(&us, "1 (212) 555-1234").as_deref(), Some("12125551234"));
+        assert_eq!(
+            e164(&us, "1 (212) 555-1234").as_deref(),
+            Some("12125551234")
+        );
         assert_eq!(e164(&us, "+1 876 555 1234").as_deref(), Some("18765551234"));
         assert_eq!(region(&us, "18765551234"), "JM");
         assert_eq!(region(&us, "2845551234"), "VG");
@@ -212,7 +218,10 @@ mod tests {
         // Leeds: 0113 is national in the UK, never the NANP exit code.
         assert_eq!(e164(&gb, "0113 496 0000").as_deref(), Some("441134960000"));
         assert_eq!(region(&gb, "0113 496 0000"), "GB");
-        assert_eq!(e164(&gb, "00 1 876 555 1234").as_deref(), Some("18765551234"));
+        assert_eq!(
+            e164(&gb, "00 1 876 555 1234").as_deref(),
+            Some("18765551234")
+        );
         assert_eq!(e164(&gb, "999"), None);
     }
 
@@ -230,8 +239,14 @@ mod tests {
     fn french_dialling_habits() {
         let fr = dialling("FR");
         assert_eq!(e164(&fr, "01 42 68 53 00").as_deref(), Some("33142685300"));
-        assert_eq!(e164(&fr, "0033 1 42 68 53 00").as_deref(), Some("33142685300"));
-        assert_eq!(e164(&fr, "+33 (0)1 42 68 53 00").as_deref(), Some("33142685300"));
+        assert_eq!(
+            e164(&fr, "0033 1 42 68 53 00").as_deref(),
+            Some("33142685300")
+        );
+        assert_eq!(
+            e164(&fr, "+33 (0)1 42 68 53 00").as_deref(),
+            Some("33142685300")
+        );
         assert_eq!(e164(&fr, "00 882 16 1234").as_deref(), Some("882161234"));
         assert_eq!(region(&fr, "00 882 16 1234"), "+882");
     }
@@ -241,10 +256,19 @@ mod tests {
         let it = dialling("IT");
         assert_eq!(e164(&it, "06 6982").as_deref(), Some("39066982"));
         let unknown = Dialling::new(None, None, None);
-        assert_eq!(e164(&unknown, "011 44 20 7123 4567").as_deref(), Some("442071234567"));
-        assert_eq!(e164(&unknown, "0044 20 7123 4567").as_deref(), Some("442071234567"));
+        assert_eq!(
+            e164(&unknown, "011 44 20 7123 4567").as_deref(),
+            Some("442071234567")
+        );
+        assert_eq!(
+            e164(&unknown, "0044 20 7123 4567").as_deref(),
+            Some("442071234567")
+        );
         let n = unknown.read("0900 123456").unwrap();
-        assert_eq!((n.digits.as_str(), n.e164, n.region), ("0900123456", false, None));
+        assert_eq!(
+            (n.digits.as_str(), n.e164, n.region),
+            ("0900123456", false, None)
+        );
         let au = Dialling::new(None, Some(&["0011".to_owned(), "x".to_owned()]), None);
         assert_eq!(e164(&au, "0011 44 20").as_deref(), Some("4420"));
     }

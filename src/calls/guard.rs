@@ -78,11 +78,14 @@ pub struct CallStats {
     pub watch_cost: Histogram,
 }
 
+/// Checked calls of one shard, by caller uniqueid.
+pub(super) type CheckedShard = Mutex<HashMap<Box<str>, Checked>>;
+
 pub(super) struct Inner {
     pub policy: RwLock<Arc<CallPolicy>>,
     pub accounts: Arc<Accounts>,
     pub restrictions: Mutex<HashMap<Box<str>, Restriction>>,
-    pub checked: Box<[Mutex<HashMap<Box<str>, Checked>>]>,
+    pub checked: Box<[CheckedShard]>,
     pub checked_hasher: RandomState,
     pub watch: Mutex<super::legs::Legs>,
     pub stats: CallStats,
@@ -95,7 +98,10 @@ pub struct CallGuard {
 }
 
 fn number_hash(dest: &Destination) -> u64 {
-    let digits = dest.number.as_ref().map_or(dest.shown.as_str(), |n| n.digits.as_str());
+    let digits = dest
+        .number
+        .as_ref()
+        .map_or(dest.shown.as_str(), |n| n.digits.as_str());
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in digits.bytes() {
         h ^= u64::from(b);
@@ -125,7 +131,11 @@ fn evaluate(
             |c| c.next(r, now, number),
         );
         for (counter, levels, value) in [
-            (Counter::CallsPerMinute, r.calls_per_minute, next.calls_per_minute),
+            (
+                Counter::CallsPerMinute,
+                r.calls_per_minute,
+                next.calls_per_minute,
+            ),
             (Counter::Concurrent, r.concurrent, next.concurrent),
             (Counter::Sequential, r.sequential, next.sequential),
             (Counter::Total, r.total, next.total),
@@ -170,7 +180,9 @@ impl CallGuard {
                 policy: RwLock::new(Arc::new(policy)),
                 accounts: Arc::new(Accounts::default()),
                 restrictions: Mutex::new(HashMap::new()),
-                checked: (0..CHECKED_SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+                checked: (0..CHECKED_SHARDS)
+                    .map(|_| Mutex::new(HashMap::new()))
+                    .collect(),
                 checked_hasher: RandomState::new(),
                 watch: Mutex::new(super::legs::Legs::default()),
                 stats: CallStats::default(),
@@ -199,7 +211,7 @@ impl CallGuard {
         Destination::classify(dialled, &self.policy().dialling, lists)
     }
 
-    pub(super) fn checked_shard(&self, uid: &str) -> &Mutex<HashMap<Box<str>, Checked>> {
+    pub(super) fn checked_shard(&self, uid: &str) -> &CheckedShard {
         let h = self.inner.checked_hasher.hash_one(uid) as usize;
         &self.inner.checked[h % CHECKED_SHARDS]
     }
@@ -251,13 +263,20 @@ impl CallGuard {
             address: req.address,
             destination: &destination,
         };
-        if let Some(f) = self.restriction(&policy, req.account, req.address, &destination, risk, now)
+        if let Some(f) =
+            self.restriction(&policy, req.account, req.address, &destination, risk, now)
         {
-            self.inner.stats.denied_restricted.fetch_add(1, Ordering::Relaxed);
-            let report = self.inner.accounts.with(req.account, policy.max_accounts, secs(now), |a| {
-                a.denied += 1;
-                a.may_alert(f.gate_key(), secs(now))
-            });
+            self.inner
+                .stats
+                .denied_restricted
+                .fetch_add(1, Ordering::Relaxed);
+            let report =
+                self.inner
+                    .accounts
+                    .with(req.account, policy.max_accounts, secs(now), |a| {
+                        a.denied += 1;
+                        a.may_alert(f.gate_key(), secs(now))
+                    });
             let told = alert(&f, &facts, now, Vec::new());
             let reason = told.reason();
             return CheckOutcome {
@@ -326,37 +345,42 @@ impl CallGuard {
         let number = number_hash(dest);
         let new_region = dest.region.filter(|_| dest.international).map(Region::key);
         let accounts = self.inner.accounts.clone();
-        self.inner.accounts.with(account, policy.max_accounts, s, |a| {
-            for (r, occurrence) in &rules {
-                a.counters_mut(r.key).roll(r, *occurrence, s);
-            }
-            let findings = evaluate(a, &rules, s, number, new_region);
-            let refused = refuse && findings.iter().any(|f| f.level == FraudLevel::Critical);
-            let slot = if refused {
-                a.denied += 1;
-                None
-            } else {
-                for (r, _) in &rules {
-                    a.counters_mut(r.key).commit(r, s, number, true);
+        self.inner
+            .accounts
+            .with(account, policy.max_accounts, s, |a| {
+                for (r, occurrence) in &rules {
+                    a.counters_mut(r.key).roll(r, *occurrence, s);
                 }
-                if let Some(region) = new_region {
-                    a.note_region(region);
+                let findings = evaluate(a, &rules, s, number, new_region);
+                let refused = refuse && findings.iter().any(|f| f.level == FraudLevel::Critical);
+                let slot = if refused {
+                    a.denied += 1;
+                    None
+                } else {
+                    for (r, _) in &rules {
+                        a.counters_mut(r.key).commit(r, s, number, true);
+                    }
+                    if let Some(region) = new_region {
+                        a.note_region(region);
+                    }
+                    a.live += 1;
+                    a.calls += 1;
+                    Some(Slot::new(
+                        accounts,
+                        account,
+                        rules.iter().map(|(r, _)| r.key).collect(),
+                    ))
+                };
+                let report = findings
+                    .iter()
+                    .map(|f| a.may_alert(f.gate_key(), s))
+                    .collect();
+                Counted {
+                    findings,
+                    report,
+                    slot,
                 }
-                a.live += 1;
-                a.calls += 1;
-                Some(Slot::new(
-                    accounts,
-                    account,
-                    rules.iter().map(|(r, _)| r.key).collect(),
-                ))
-            };
-            let report = findings.iter().map(|f| a.may_alert(f.gate_key(), s)).collect();
-            Counted {
-                findings,
-                report,
-                slot,
-            }
-        })
+            })
     }
 
     /// The alerts whose finding may be reported now; a hang-up is always passed on.

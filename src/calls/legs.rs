@@ -49,7 +49,10 @@ mod tests {
     #[test]
     fn endpoints_are_read_from_channel_names() {
         assert_eq!(endpoint_of("PJSIP/1001-00000000"), Some("1001"));
-        assert_eq!(endpoint_of("PJSIP/office-phone-2-0000002a"), Some("office-phone-2"));
+        assert_eq!(
+            endpoint_of("PJSIP/office-phone-2-0000002a"),
+            Some("office-phone-2")
+        );
         assert_eq!(endpoint_of("Local/011@nocheck-00000001;2"), None);
         assert_eq!(endpoint_of("PJSIP/-0001"), None);
     }

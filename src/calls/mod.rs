@@ -40,7 +40,7 @@ pub use report::{AccountUse, RuleUse};
 pub use risk_view::{NoRisk, RiskView};
 pub use slot::Slot;
 pub use verdict::{CheckOutcome, CheckRequest, Verdict};
-pub use watch::ChannelRef;
+pub use watch::{ChannelRef, Dial};
 
 /// The high-risk destination list shipped with the module (`[calls] high_risk_list = builtin`);
 /// its sources are in the file.

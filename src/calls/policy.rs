@@ -147,7 +147,9 @@ impl Rule {
                 warning: limit.total_warning,
                 critical: limit.total_critical,
             },
-            interval_secs: u32::try_from(limit.interval.as_secs()).unwrap_or(u32::MAX).max(1),
+            interval_secs: u32::try_from(limit.interval.as_secs())
+                .unwrap_or(u32::MAX)
+                .max(1),
             duration: Levels {
                 warning: secs(limit.duration_warning),
                 critical: secs(limit.duration_critical),
@@ -166,7 +168,10 @@ impl Rule {
             Matcher::Domestic => !dest.international && dest.number.is_some(),
             Matcher::Class(c) => dest.class == *c,
             Matcher::Region(r) => dest.region.is_some_and(|x| x.to_string() == *r),
-            Matcher::Prefix(p) => dest.number.as_ref().is_some_and(|n| n.digits.starts_with(p.as_str())),
+            Matcher::Prefix(p) => dest
+                .number
+                .as_ref()
+                .is_some_and(|n| n.digits.starts_with(p.as_str())),
         })
     }
 
@@ -232,7 +237,8 @@ pub struct CallPolicy {
 impl CallPolicy {
     pub fn dialling_of(cfg: &Config) -> Dialling {
         let c = &cfg.calls;
-        let exit = (!c.international_prefix.is_empty()).then_some(c.international_prefix.as_slice());
+        let exit =
+            (!c.international_prefix.is_empty()).then_some(c.international_prefix.as_slice());
         let trunk = match c.national_prefix.as_str() {
             "" => None,
             "none" => Some(None),

@@ -136,16 +136,36 @@ mod tests {
     #[test]
     fn a_weekend_window_wraps_past_sunday_midnight() {
         let s = Schedule::new(&[
-            TimeWindow { days: 0x60, from: 0, to: 1440 },
-            TimeWindow { days: 0x10, from: 18 * 60, to: 1440 },
-            TimeWindow { days: 0x01, from: 0, to: 6 * 60 },
+            TimeWindow {
+                days: 0x60,
+                from: 0,
+                to: 1440,
+            },
+            TimeWindow {
+                days: 0x10,
+                from: 18 * 60,
+                to: 1440,
+            },
+            TimeWindow {
+                days: 0x01,
+                from: 0,
+                to: 6 * 60,
+            },
         ]);
         let start = at(4, 18, 0);
         assert_eq!(s.occurrence(at(5, 12, 0)), Some(start));
         assert_eq!(s.occurrence(at(6, 23, 59)), Some(start));
-        assert_eq!(s.occurrence(at(7, 5, 0)), Some(start), "Monday 05:00 next week");
+        assert_eq!(
+            s.occurrence(at(7, 5, 0)),
+            Some(start),
+            "Monday 05:00 next week"
+        );
         assert_eq!(s.occurrence(at(7, 6, 0)), None);
-        assert_eq!(s.occurrence(at(0, 5, 0)), Some(at(-3, 18, 0)), "the weekend before");
+        assert_eq!(
+            s.occurrence(at(0, 5, 0)),
+            Some(at(-3, 18, 0)),
+            "the weekend before"
+        );
     }
 
     #[test]
@@ -153,7 +173,11 @@ mod tests {
         let s = Schedule::new(&[]);
         assert!(s.is_always());
         assert_eq!(s.occurrence(at(3, 3, 3)), Some(0));
-        let every_day = Schedule::new(&[TimeWindow { days: 0x7f, from: 0, to: 1440 }]);
+        let every_day = Schedule::new(&[TimeWindow {
+            days: 0x7f,
+            from: 0,
+            to: 1440,
+        }]);
         assert!(every_day.is_always());
     }
 

@@ -39,6 +39,11 @@ impl Drop for Slot {
 
 impl std::fmt::Debug for Slot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Slot({}, {} limits)", crate::util::escape::for_log(&self.account), self.rules.len())
+        write!(
+            f,
+            "Slot({}, {} limits)",
+            crate::util::escape::for_log(&self.account),
+            self.rules.len()
+        )
     }
 }

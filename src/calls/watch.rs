@@ -35,6 +35,16 @@ pub struct ChannelRef<'a> {
     pub accountcode: &'a str,
 }
 
+/// One Dial message: its status (empty at the dial's begin), the Dial() argument, and the
+/// channels (no caller for an originated call).
+#[derive(Debug, Clone, Copy)]
+pub struct Dial<'a> {
+    pub status: &'a str,
+    pub dialstring: &'a str,
+    pub caller: Option<ChannelRef<'a>>,
+    pub peer: ChannelRef<'a>,
+}
+
 /// Legs older than this are checked against Asterisk (a missed end would hold a slot).
 const STALE_AFTER_SECS: Secs = 3600;
 /// Without a way to ask Asterisk, a leg this old is let go.
@@ -62,14 +72,13 @@ impl CallGuard {
     /// A Dial message (begin when `status` is empty, else its progress or end).
     pub fn on_dial(
         &self,
-        status: &str,
-        dialstring: &str,
-        caller: Option<&ChannelRef>,
-        peer: &ChannelRef,
+        dial: &Dial,
         lists: &NumberLists,
         risk: &dyn RiskView,
         now: Millis,
     ) -> Vec<FraudAlert> {
+        let (status, dialstring) = (dial.status, dial.dialstring);
+        let (caller, peer) = (dial.caller.as_ref(), &dial.peer);
         let policy = self.policy();
         if !policy.enabled || !policy.watch {
             return Vec::new();
@@ -114,7 +123,12 @@ impl CallGuard {
             }
         }
         st.watched_dials.fetch_add(1, Ordering::Relaxed);
-        let checked = caller.and_then(|c| self.checked_shard(c.uniqueid).locked().get(c.uniqueid).cloned());
+        let checked = caller.and_then(|c| {
+            self.checked_shard(c.uniqueid)
+                .locked()
+                .get(c.uniqueid)
+                .cloned()
+        });
         let s = secs(now);
         let (leg, alerts) = match checked {
             Some(c) => {
@@ -214,7 +228,11 @@ impl CallGuard {
             alerts.push(alert(f, &facts, now, h));
             report.push(*ok);
         }
-        let rules = counted.slot.as_ref().map(|s| s.rules().to_vec()).unwrap_or_default();
+        let rules = counted
+            .slot
+            .as_ref()
+            .map(|s| s.rules().to_vec())
+            .unwrap_or_default();
         let leg = Leg {
             account: account.into(),
             address: None,
@@ -332,7 +350,9 @@ impl CallGuard {
             }
             self.inner
                 .accounts
-                .sweep(s, policy.forget_after_secs, |rule| policy.rule(rule).is_some());
+                .sweep(s, policy.forget_after_secs, |rule| {
+                    policy.rule(rule).is_some()
+                });
         }
         self.gate(alerts, &[])
     }

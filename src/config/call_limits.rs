@@ -65,7 +65,10 @@ fn parse_match_term(term: &str) -> Result<DestinationMatch, String> {
         Some(("class", c)) if ok(c) => Ok(DestinationMatch::Class(c.replace('-', "_"))),
         Some(("country", c))
             if (c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic()))
-                || (c.starts_with('+') && c.len() <= 4 && c[1..].bytes().all(|b| b.is_ascii_digit()) && c.len() > 1) =>
+                || (c.starts_with('+')
+                    && c.len() <= 4
+                    && c[1..].bytes().all(|b| b.is_ascii_digit())
+                    && c.len() > 1) =>
         {
             Ok(DestinationMatch::Country(c.to_ascii_uppercase()))
         }
@@ -395,7 +398,10 @@ impl ShowValue for Option<FraudLevel> {
 }
 impl ShowValue for Vec<DestinationMatch> {
     fn show(&self) -> String {
-        self.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")
+        self.iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 impl ShowValue for Vec<TimeWindow> {
@@ -403,7 +409,10 @@ impl ShowValue for Vec<TimeWindow> {
         if self.is_empty() {
             return "always".to_owned();
         }
-        self.iter().map(|m| m.to_string()).collect::<Vec<_>>().join(", ")
+        self.iter()
+            .map(|m| m.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 impl ShowValue for Vec<String> {
@@ -431,8 +440,16 @@ pub(super) fn keys() -> Vec<KeyDef> {
     vec![
         limit_key!("enabled", enabled, parse_bool),
         limit_key!("match", matches, parse_matches),
-        limit_key!("calls_per_minute_warning", calls_per_minute_warning, parse_level),
-        limit_key!("calls_per_minute_critical", calls_per_minute_critical, parse_level),
+        limit_key!(
+            "calls_per_minute_warning",
+            calls_per_minute_warning,
+            parse_level
+        ),
+        limit_key!(
+            "calls_per_minute_critical",
+            calls_per_minute_critical,
+            parse_level
+        ),
         limit_key!("concurrent_warning", concurrent_warning, parse_level),
         limit_key!("concurrent_critical", concurrent_critical, parse_level),
         limit_key!("sequential_warning", sequential_warning, parse_level),
@@ -455,8 +472,22 @@ mod tests {
     #[test]
     fn windows_read_days_and_times() {
         let w = parse_windows("mon-fri 18:00-08:00, sat-sun").unwrap();
-        assert_eq!(w[0], TimeWindow { days: 0x1f, from: 1080, to: 480 });
-        assert_eq!(w[1], TimeWindow { days: 0x60, from: 0, to: 1440 });
+        assert_eq!(
+            w[0],
+            TimeWindow {
+                days: 0x1f,
+                from: 1080,
+                to: 480
+            }
+        );
+        assert_eq!(
+            w[1],
+            TimeWindow {
+                days: 0x60,
+                from: 0,
+                to: 1440
+            }
+        );
         assert_eq!(w[0].to_string(), "mon-fri 18:00-08:00");
         assert_eq!(w[1].to_string(), "sat-sun");
         let w = parse_windows("22:00-06:00, fri-mon").unwrap();

@@ -179,7 +179,12 @@ pub(super) fn keys() -> Vec<KeyDef> {
             calls.international_prefix,
             parse_prefixes
         ),
-        key!("calls", "national_prefix", calls.national_prefix, parse_trunk),
+        key!(
+            "calls",
+            "national_prefix",
+            calls.national_prefix,
+            parse_trunk
+        ),
         key!("calls", "timezone", calls.timezone, parse_timezone),
         key!(
             "calls",
@@ -211,7 +216,12 @@ pub(super) fn keys() -> Vec<KeyDef> {
             calls.restrict_time,
             parse_restrict_time
         ),
-        key!("calls", "restrict_hangup", calls.restrict_hangup, parse_bool),
+        key!(
+            "calls",
+            "restrict_hangup",
+            calls.restrict_hangup,
+            parse_bool
+        ),
         key!("calls", "max_accounts", calls.max_accounts, |v| {
             parse_count(v, 100, 10_000_000)
         }),

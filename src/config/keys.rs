@@ -42,14 +42,18 @@ impl KeyDef {
             Some(prefix) => {
                 let head = section.get(..prefix.len())?;
                 let name = &section[prefix.len()..];
-                (head.eq_ignore_ascii_case(prefix) && !name.trim().is_empty())
-                    .then_some(name)
+                (head.eq_ignore_ascii_case(prefix) && !name.trim().is_empty()).then_some(name)
             }
         }
     }
 
     /// Stores `value`; the error is what was expected.
-    pub(super) fn apply(&self, cfg: &mut Config, instance: &str, value: &str) -> Result<(), String> {
+    pub(super) fn apply(
+        &self,
+        cfg: &mut Config,
+        instance: &str,
+        value: &str,
+    ) -> Result<(), String> {
         match self.set {
             Set::Plain(set) => set(cfg, value),
             Set::Named(set) => set(cfg, instance, value),
@@ -57,7 +61,12 @@ impl KeyDef {
     }
 
     /// Puts back the previous value; returns how it is named in the warning.
-    pub(super) fn keep_previous(&self, cfg: &mut Config, previous: &Config, instance: &str) -> String {
+    pub(super) fn keep_previous(
+        &self,
+        cfg: &mut Config,
+        previous: &Config,
+        instance: &str,
+    ) -> String {
         match self.keep {
             Keep::Plain(keep) => keep(cfg, previous),
             Keep::Named(keep) => keep(cfg, previous, instance),

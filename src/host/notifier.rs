@@ -95,7 +95,13 @@ impl Notifier for AsteriskNotifier {
         let mut fields = vec![
             ("Account", f.account.clone()),
             ("Destination", f.destination.clone()),
-            ("E164", f.e164.as_deref().map(|e| format!("+{e}")).unwrap_or_default()),
+            (
+                "E164",
+                f.e164
+                    .as_deref()
+                    .map(|e| format!("+{e}"))
+                    .unwrap_or_default(),
+            ),
             ("Country", f.country.clone().unwrap_or_default()),
             ("Class", f.class.clone().unwrap_or_default()),
             ("Counter", f.counter.clone()),
@@ -103,7 +109,10 @@ impl Notifier for AsteriskNotifier {
             ("Level", f.level.to_string()),
             ("Rule", f.rule.clone()),
             ("Reason", reason.clone()),
-            ("HangUp", if f.hang_up.is_empty() { "no" } else { "yes" }.to_owned()),
+            (
+                "HangUp",
+                if f.hang_up.is_empty() { "no" } else { "yes" }.to_owned(),
+            ),
         ];
         if let Some(ip) = f.address {
             fields.insert(1, ("Address", ip.to_string()));

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use super::config_load;
-use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::channel_topic::ChannelWatch;
+use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::security_topic::Subscription;
 use super::ffi::{ModuleHandle, cli, functions, paths};
 use super::notifier::AsteriskNotifier;

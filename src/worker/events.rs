@@ -69,7 +69,9 @@ fn restrict_flagged_accounts(
     for a in actions {
         if let Action::Alert(alert) = a
             && matches!(alert.rule, RuleId::StolenCredentials | RuleId::Distributed)
-            && shared.calls.on_account_alert(account, alert.rule.name(), now)
+            && shared
+                .calls
+                .on_account_alert(account, alert.rule.name(), now)
         {
             log.log(
                 Level::Notice,

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use crate::calls::{BUILTIN_HIGH_RISK, CallPolicy, HIGH_RISK_CLASS};
 use crate::config::Config;
 use crate::lookups::Lookups;
 use crate::lookups::geo::{GeoPolicy, GeoSource, parse_rule};
 use crate::lookups::intel::BlocklistSource;
-use crate::calls::{BUILTIN_HIGH_RISK, CallPolicy, HIGH_RISK_CLASS};
 use crate::lookups::numbers::{BuiltinList, NumberCategory, NumberListSpec, NumberLists};
 use crate::util::log::{Level, LogSink};
 
@@ -65,9 +65,10 @@ fn load_numbers(cfg: &Config) -> (NumberLists, Vec<crate::lookups::list_issue::L
             text: BUILTIN_HIGH_RISK,
         }),
         path => specs.push(NumberListSpec {
-            name: std::path::Path::new(path)
-                .file_name()
-                .map_or_else(|| "high-risk".to_owned(), |n| n.to_string_lossy().into_owned()),
+            name: std::path::Path::new(path).file_name().map_or_else(
+                || "high-risk".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
             path: path.into(),
             category: high_risk,
         }),

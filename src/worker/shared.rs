@@ -12,9 +12,7 @@ use super::envelope::Envelope;
 use super::event_counters::EventCounters;
 use super::ingress_counters::IngressCounters;
 use super::lookup_sources::LookupSources;
-use crate::calls::{
-    CallGuard, CallPolicy, ChannelRef, CheckOutcome, CheckRequest, RiskView,
-};
+use crate::calls::{CallGuard, CallPolicy, CheckOutcome, CheckRequest, Dial, RiskView};
 use crate::config::Config;
 use crate::decision::{Action, Command, FraudAlert};
 use crate::enforce::{EnforcerStats, Order};
@@ -143,17 +141,9 @@ impl Shared {
     }
 
     /// A Dial message, from the stasis thread (see `CallGuard::on_dial`).
-    pub fn call_dial(
-        &self,
-        status: &str,
-        dialstring: &str,
-        caller: Option<&ChannelRef>,
-        peer: &ChannelRef,
-    ) {
+    pub fn call_dial(&self, dial: &Dial) {
         let lookups = self.lookups();
-        let alerts = self
-            .calls
-            .on_dial(status, dialstring, caller, peer, &lookups.numbers, self, self.now());
+        let alerts = self.calls.on_dial(dial, &lookups.numbers, self, self.now());
         self.dispatch_fraud(alerts);
     }
 

@@ -218,7 +218,13 @@ while True:
     /// with `sandbox/sipp/call-uas-{scenario}.xml`, in the background; wait for it.
     pub fn carrier(&self, scenario: &str, count: u32, pause_ms: u32) -> std::process::Child {
         let child = Command::new(script("call.sh"))
-            .args([&self.name, "carrier", scenario, &count.to_string(), &pause_ms.to_string()])
+            .args([
+                &self.name,
+                "carrier",
+                scenario,
+                &count.to_string(),
+                &pause_ms.to_string(),
+            ])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -145,7 +145,10 @@ impl ChannelContext for AsteriskChannel {
         if !self.is_pjsip() {
             return None;
         }
-        self.name().as_deref().and_then(endpoint_of).map(str::to_owned)
+        self.name()
+            .as_deref()
+            .and_then(endpoint_of)
+            .map(str::to_owned)
     }
 
     fn remote_address(&mut self) -> Option<IpAddr> {
@@ -161,7 +164,8 @@ impl ChannelContext for AsteriskChannel {
         if self.tech().is_none() {
             return;
         }
-        let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value.replace('\0', ""))) else {
+        let (Ok(name), Ok(value)) = (CString::new(name), CString::new(value.replace('\0', "")))
+        else {
             return;
         };
         // SAFETY: chan is live; both strings are NUL-terminated and copied by Asterisk.

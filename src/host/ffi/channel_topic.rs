@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use super::entry::asterisk_entry;
 use super::sys;
-use crate::calls::ChannelRef;
+use crate::calls::{ChannelRef, Dial};
 use crate::worker::Shared;
 
 struct WatchState {
@@ -116,7 +116,11 @@ unsafe fn channel_ref<'a>(snap: *const sys::ast_channel_snapshot) -> Option<Chan
             uniqueid: text((*base).uniqueid),
             name: text((*base).name),
             tech: text((*base).type_),
-            linkedid: if peer.is_null() { "" } else { text((*peer).linkedid) },
+            linkedid: if peer.is_null() {
+                ""
+            } else {
+                text((*peer).linkedid)
+            },
             accountcode: text((*base).accountcode),
         })
     }
@@ -167,12 +171,12 @@ asterisk_entry! {
                 }
                 let Some(peer) = channel_ref(peer) else { return };
                 let caller = if caller.is_null() { None } else { channel_ref(caller) };
-                state.shared.call_dial(
-                    json_text(json, c"dialstatus"),
-                    json_text(json, c"dialstring"),
-                    caller.as_ref(),
-                    &peer,
-                );
+                state.shared.call_dial(&Dial {
+                    status: json_text(json, c"dialstatus"),
+                    dialstring: json_text(json, c"dialstring"),
+                    caller,
+                    peer,
+                });
             }
         } else if kind == state.snapshot {
             // SAFETY: a snapshot message's payload is an ast_channel_snapshot_update.

@@ -1,7 +1,7 @@
 //! One line of a number-prefix list (the syntax is documented on [`super::NumberLists`]).
 
-use super::category::NumberCategory;
 use super::ReadNumber;
+use super::category::NumberCategory;
 use crate::util::escape::for_log;
 
 /// A usable line: the normalised prefix, its per-line category, its note.
