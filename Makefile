@@ -49,7 +49,8 @@ demo: build sandbox
 # Criterion benches, then the end-to-end time to ban against fail2ban (about 2.5 minutes).
 # The firewall and capacity benches need root (each works in a private network namespace).
 bench: build sandbox
-	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity
+	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench calls
+	bench/calls.sh $(abspath $(MODULE))
 	bench/time-to-ban.sh $(abspath $(MODULE))
 
 # Into a real Asterisk: the directories are asked of the running Asterisk, not assumed.

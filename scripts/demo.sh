@@ -28,6 +28,10 @@ cat "$here/../sandbox/etc/secast.conf" - >"$conf" <<'CONF'
 [geo]
 database = /srv/secast-fixtures/demo/geo.mmdb
 deny = country:AU
+
+; The toll-fraud guard, with a per-minute limit small enough for a demo.
+[calls-international]
+calls_per_minute_critical = 2
 CONF
 
 netns=$("$sandbox/asterisk.sh" netns "$name")
@@ -64,4 +68,15 @@ step "Where: secast show ip 203.0.113.5"
 "$sandbox/asterisk.sh" cli "$name" 'secast show ip 203.0.113.5'
 step "In the kernel: nft list table inet secast (inside the sandbox's namespace)"
 ip netns exec "$netns" nft list table inet secast
+step "Toll fraud: phone 1001 (127.0.0.10) calls +44 20 7123 4567 three times; the dialplan asks SECAST_CALLCHECK, the carrier is a sipp UAS"
+SECAST_ATTACK_PASSWORD=Sandbox-1001-pw "$sandbox/attack.sh" "$name" wrong-password 127.0.0.10 1 1 >/dev/null
+"$sandbox/call.sh" "$name" carrier answer 2 50 >/dev/null &
+carrier=$!
+sleep 0.4
+"$sandbox/call.sh" "$name" caller answer 011442071234567 3 5 1 200 | head -1
+wait "$carrier" || true
+"$sandbox/asterisk.sh" cli "$name" 'secast show number 011442071234567'
+grep -E "toll fraud|SECAST refused" "$("$sandbox/asterisk.sh" log "$name")" | sed 's/^\[[^]]*\] //' || true
+step "secast show calls 1001"
+"$sandbox/asterisk.sh" cli "$name" 'secast show calls 1001'
 step "Done; stopping the sandbox"

@@ -545,3 +545,40 @@ fn idle_accounts_are_swept_and_the_table_is_bounded() {
     );
     drop(held);
 }
+
+#[test]
+fn a_leg_whose_end_was_never_seen_is_let_go_once_asterisk_no_longer_has_its_channel() {
+    let g = guard(&[]);
+    let lists = NumberLists::default();
+    let a = chan("A.9", "PJSIP/1009-00000009", "PJSIP", "A.9");
+    let b = chan("B.9", "PJSIP/carrier-0000000a", "PJSIP", "A.9");
+    g.on_dial(
+        &Dial {
+            status: "",
+            dialstring: "011442071234567@carrier",
+            caller: Some(a),
+            peer: b,
+        },
+        &lists,
+        &NoRisk,
+        T0,
+    );
+    assert_eq!(live(&g, "1009"), 1);
+    let still_there = |_: &str| true;
+    let gone = |_: &str| false;
+    g.tick(T0 + 3_000_000, Some(&gone));
+    assert_eq!(live(&g, "1009"), 1, "younger than an hour: not even asked");
+    g.tick(T0 + 3_700_000, Some(&still_there));
+    assert_eq!(
+        live(&g, "1009"),
+        1,
+        "a long call that is still up keeps its slot"
+    );
+    g.tick(T0 + 3_800_000, Some(&gone));
+    assert_eq!(
+        live(&g, "1009"),
+        0,
+        "Asterisk no longer has it: the slot comes back"
+    );
+    assert_eq!(g.watched_legs(), 0);
+}

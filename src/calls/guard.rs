@@ -306,7 +306,12 @@ impl CallGuard {
         };
         if let (Some(uid), Some(slot)) = (req.channel, &counted.slot) {
             let mut shard = self.checked_shard(uid).locked();
-            if shard.len() < policy.max_live_calls.saturating_mul(2) || shard.contains_key(uid) {
+            // Bounded like the watch's legs; past the bound the watch may count the call again.
+            let cap = policy
+                .max_live_calls
+                .saturating_mul(2)
+                .div_ceil(CHECKED_SHARDS);
+            if shard.len() < cap || shard.contains_key(uid) {
                 shard.insert(
                     uid.into(),
                     Checked {

@@ -312,41 +312,69 @@ impl CallGuard {
             sweep = s.saturating_sub(w.last_sweep) >= SWEEP_EVERY_SECS;
             if sweep {
                 w.last_sweep = s;
-                let stale: Vec<Box<str>> = w
-                    .legs
-                    .iter()
-                    .filter(|(uid, leg)| {
-                        let age = s.saturating_sub(leg.started);
-                        match alive {
-                            Some(alive) => age >= STALE_AFTER_SECS && !alive(uid),
-                            None => age >= FORGET_UNPROBED_SECS,
-                        }
-                    })
-                    .map(|(uid, _)| uid.clone())
-                    .collect();
-                for uid in stale {
-                    gone.extend(w.legs.remove(&uid));
-                }
-                w.origins.retain(|uid, (_, at)| {
-                    let age = s.saturating_sub(*at);
-                    match alive {
-                        Some(alive) => age < STALE_AFTER_SECS || alive(uid),
-                        None => age < FORGET_UNPROBED_SECS,
-                    }
-                });
+            }
+        }
+        if sweep {
+            // Asterisk is asked about old entries outside the watch's lock: releasing the
+            // reference the question takes can run a channel's destructor on this thread.
+            let stale = |age: Secs, uid: &str| match alive {
+                Some(alive) => age >= STALE_AFTER_SECS && !alive(uid),
+                None => age >= FORGET_UNPROBED_SECS,
+            };
+            let (old_legs, old_origins): (Vec<(Box<str>, Secs)>, Vec<(Box<str>, Secs)>) = {
+                let w = self.inner.watch.locked();
+                let old = |at: Secs| s.saturating_sub(at) >= STALE_AFTER_SECS;
+                (
+                    w.legs
+                        .iter()
+                        .filter(|(_, l)| old(l.started))
+                        .map(|(u, l)| (u.clone(), l.started))
+                        .collect(),
+                    w.origins
+                        .iter()
+                        .filter(|(_, (_, at))| old(*at))
+                        .map(|(u, (_, at))| (u.clone(), *at))
+                        .collect(),
+                )
+            };
+            let gone_legs: Vec<Box<str>> = old_legs
+                .into_iter()
+                .filter(|(u, at)| stale(s.saturating_sub(*at), u))
+                .map(|(u, _)| u)
+                .collect();
+            let gone_origins: Vec<Box<str>> = old_origins
+                .into_iter()
+                .filter(|(u, at)| stale(s.saturating_sub(*at), u))
+                .map(|(u, _)| u)
+                .collect();
+            let mut w = self.inner.watch.locked();
+            for uid in gone_legs {
+                gone.extend(w.legs.remove(&uid));
+            }
+            for uid in gone_origins {
+                w.origins.remove(&uid);
             }
         }
         // Slots of stale legs are released here, outside the watch's lock.
         drop(gone);
         if sweep {
             for shard in self.inner.checked.iter() {
-                shard.locked().retain(|uid, c| {
-                    let age = s.saturating_sub(c.at);
-                    match alive {
-                        Some(alive) => age < STALE_AFTER_SECS || alive(uid),
-                        None => age < FORGET_UNPROBED_SECS,
+                let old: Vec<(Box<str>, Secs)> = shard
+                    .locked()
+                    .iter()
+                    .filter(|(_, c)| s.saturating_sub(c.at) >= STALE_AFTER_SECS)
+                    .map(|(u, c)| (u.clone(), c.at))
+                    .collect();
+                for (uid, at) in old {
+                    let age = s.saturating_sub(at);
+                    let gone = match alive {
+                        Some(alive) => !alive(&uid),
+                        None => age >= FORGET_UNPROBED_SECS,
+                    };
+                    if gone {
+                        shard.locked().remove(&uid);
                     }
-                });
+                }
             }
             self.inner
                 .accounts
