@@ -56,10 +56,11 @@ struct Listed {
 /// ```text
 /// # premium-rate ranges we never call
 /// +4490 premium rate UK
-/// 004491, premium rate UK            # same as +4491: the international prefix is removed
-/// 882, satellite                     # a comma may separate the note
-/// 881 category=known_fraud Iridium   # this line's category instead of the list's
-/// 0900                               # a national number, matched as dialled (0900…)
+/// 004491, premium rate UK            # +4491 where 00 is the international prefix
+/// +882, satellite                    # a comma may separate the note
+/// +881 category=known_fraud Iridium  # this line's category instead of the list's
+/// 0900                               # a national number: +44900 in the UK; as dialled
+///                                    # where the PBX's country is not configured
 /// ```
 ///
 /// The prefix is written as a dialled number would be, read with the PBX's dialling habits
