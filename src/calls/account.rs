@@ -29,6 +29,9 @@ impl AccountCalls {
         match self.counters.iter().position(|c| c.rule == rule) {
             Some(i) => &mut self.counters[i],
             None => {
+                // Exact growth: most accounts meet one or two limits, and a default growth of
+                // four slots would double their size.
+                self.counters.reserve_exact(1);
                 self.counters.push(RuleCounters::new(rule));
                 self.counters.last_mut().expect("just pushed")
             }
@@ -48,6 +51,7 @@ impl AccountCalls {
             if self.regions.len() >= MAX_REGIONS {
                 self.regions.remove(0);
             }
+            self.regions.reserve_exact(1);
             self.regions.push(region);
         }
     }
@@ -74,6 +78,7 @@ impl AccountCalls {
                 .map_or(0, |(i, _)| i);
             self.gates.swap_remove(oldest);
         }
+        self.gates.reserve_exact(1);
         self.gates.push((key, now));
         true
     }

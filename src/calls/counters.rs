@@ -92,6 +92,10 @@ impl RuleCounters {
         if cap > 0 {
             if self.times.len() >= cap {
                 self.times.pop_front();
+            } else if self.times.len() == self.times.capacity() {
+                // Double, but never past the cap: a quiet account keeps one slot, not four.
+                let len = self.times.len();
+                self.times.reserve_exact(len.max(1).min(cap - len));
             }
             self.times.push_back(now);
         }
