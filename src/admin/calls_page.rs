@@ -162,7 +162,7 @@ fn summary(out: &mut String, guard: &CallGuard) {
         if r.hangup {
             parts.push("hangup".to_owned());
         }
-        let _ = writeln!(out, "  {}: {}", for_log(&r.name), parts.join("; "));
+        let _ = writeln!(out, "  {}: {}", r.name, parts.join("; "));
     }
 }
 
@@ -253,7 +253,7 @@ pub fn number_lines(shared: &Shared, dialled: &str) -> String {
     let limits: Vec<String> = policy
         .matching(&dest, local)
         .iter()
-        .map(|(r, _)| for_log(&r.name))
+        .map(|(r, _)| r.name.clone())
         .collect();
     let _ = writeln!(
         out,
@@ -265,4 +265,51 @@ pub fn number_lines(shared: &Shared, dialled: &str) -> String {
         }
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::calls::CheckRequest;
+    use crate::config::{Config, ConfigEntry};
+    use crate::util::log::MemoryLog;
+    use crate::worker::Pipeline;
+
+    #[test]
+    fn show_calls_lists_live_calls_and_escapes_hostile_account_names() {
+        let (cfg, _) = Config::from_entries(
+            &[ConfigEntry::new("calls", "country", "US")],
+            &Config::default(),
+        );
+        let (p, _ingress) = Pipeline::start(cfg, Arc::new(MemoryLog::default())).unwrap();
+        let s = p.shared.clone();
+        let hostile = "evil\x1b[31m\nERROR";
+        let held = s
+            .call_check(&CheckRequest {
+                account: hostile,
+                address: None,
+                dialled: "011442071234567",
+                channel: None,
+            })
+            .slot;
+        assert!(held.is_some());
+        let page = calls_text(&s, None);
+        assert!(page.contains("Live calls: 1"), "{page}");
+        assert!(page.contains("evil\\x1b[31m\\x0aERROR  live 1"), "{page}");
+        assert!(!page.contains('\x1b'));
+        let one = calls_text(&s, Some(hostile));
+        assert!(one.contains("countries called: GB"), "{one}");
+        drop(held);
+        assert!(calls_text(&s, Some(hostile)).contains("live 0"));
+        let number = number_lines(&s, "1 876 555 1234");
+        assert!(number.contains("E.164 +18765551234"), "{number}");
+        assert!(number.contains("Country: JM (international)"), "{number}");
+        assert!(number.contains("Class: high_risk"), "{number}");
+        assert!(
+            number.contains("international, high_risk, new_country"),
+            "{number}"
+        );
+    }
 }

@@ -456,7 +456,8 @@ impl CallGuard {
     }
 
     /// An engine alert about `account` (stolen_credentials, distributed): restricts it when
-    /// `[calls] restrict_after` names the rule. Returns whether it did.
+    /// `[calls] restrict_after` names the rule. Returns whether it was not restricted before
+    /// (the restriction is renewed either way).
     pub fn on_account_alert(&self, account: &str, rule: &str, now: Millis) -> bool {
         let policy = self.policy();
         if !policy.enabled || !policy.restrictions.after.iter().any(|r| r == rule) {
@@ -477,7 +478,7 @@ impl CallGuard {
                 map.remove(&k);
             }
         }
-        map.insert(
+        let before = map.insert(
             account.into(),
             Restriction {
                 rule: rule.to_owned(),
@@ -485,7 +486,7 @@ impl CallGuard {
                 until,
             },
         );
-        true
+        before.is_none()
     }
 
     /// `secast clear account ID`: lifts the restriction and forgets the account's counters

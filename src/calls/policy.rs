@@ -128,7 +128,9 @@ impl Rule {
             .collect();
         let secs = |d: Option<Duration>| d.map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX));
         Rule {
-            name: limit.name.clone(),
+            // Section names are the admin's text, but they travel into SECAST_REASON, AMI and
+            // the log: escaped once here.
+            name: crate::util::escape::for_log(&limit.name),
             key: rule_key(&limit.name),
             matchers,
             calls_per_minute: Levels {
