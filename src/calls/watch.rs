@@ -51,6 +51,9 @@ const STALE_AFTER_SECS: Secs = 3600;
 const FORGET_UNPROBED_SECS: Secs = 86_400;
 const SWEEP_EVERY_SECS: Secs = 60;
 
+/// A channel's uniqueid and when the watch first saw it.
+type Aged = (Box<str>, Secs);
+
 impl CallGuard {
     /// A new channel: one that starts a chain from a PJSIP endpoint is remembered, so that a
     /// dial from a Local channel further down the chain is put on the right account.
@@ -321,7 +324,7 @@ impl CallGuard {
                 Some(alive) => age >= STALE_AFTER_SECS && !alive(uid),
                 None => age >= FORGET_UNPROBED_SECS,
             };
-            let (old_legs, old_origins): (Vec<(Box<str>, Secs)>, Vec<(Box<str>, Secs)>) = {
+            let (old_legs, old_origins): (Vec<Aged>, Vec<Aged>) = {
                 let w = self.inner.watch.locked();
                 let old = |at: Secs| s.saturating_sub(at) >= STALE_AFTER_SECS;
                 (
