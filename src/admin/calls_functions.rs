@@ -64,7 +64,10 @@ fn callcheck(
             parse_host_address(a)
                 .ok_or_else(|| format!("'{}' is not an IP address", for_log(a)))?,
         ),
-        None => chan.remote_address(),
+        // Reading it waits for the PJSIP session (the larger part of the check's time): only
+        // when the source's risk can restrict the call.
+        None if shared.calls.policy().restrictions.address_risk.is_some() => chan.remote_address(),
+        None => None,
     };
     // A channel checked again (a retry, another route) gives up its earlier slot first, so
     // that one channel never holds two.
