@@ -582,3 +582,28 @@ fn a_leg_whose_end_was_never_seen_is_let_go_once_asterisk_no_longer_has_its_chan
     );
     assert_eq!(g.watched_legs(), 0);
 }
+
+#[test]
+fn counters_restart_when_a_window_ends_and_the_limit_sleeps_outside_it() {
+    // T0 is Wednesday 2026-12-02 00:00 UTC: inside Tuesday night's window (18:00-08:00).
+    let g = guard(&[
+        ("calls", "timezone", "UTC"),
+        ("calls-international", "enabled", "no"),
+        ("calls-new_country", "enabled", "no"),
+        ("calls-night", "match", "international"),
+        ("calls-night", "window", "mon-fri 18:00-08:00"),
+        ("calls-night", "total_critical", "1"),
+        ("calls-night", "interval", "1d"),
+    ]);
+    let hour = 3_600_000;
+    assert_ne!(check(&g, "1001", "011442071234567", T0).0, Verdict::Deny);
+    let (v, _, reason) = check(&g, "1001", "011442071234567", T0 + 7 * hour);
+    assert_eq!(v, Verdict::Deny);
+    assert_eq!(reason, "night: total 2 above the critical level");
+    // 08:00-18:00: the limit does not apply at all.
+    assert_eq!(check(&g, "1001", "011442071234567", T0 + 12 * hour).0, Verdict::Allow);
+    // Wednesday night is a new occurrence: the count starts again, although the interval
+    // (a day) has not passed.
+    assert_ne!(check(&g, "1001", "011442071234567", T0 + 19 * hour).0, Verdict::Deny);
+    assert_eq!(check(&g, "1001", "011442071234567", T0 + 20 * hour).0, Verdict::Deny);
+}
