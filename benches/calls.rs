@@ -176,8 +176,8 @@ fn watch_cost(lists: &NumberLists) {
                 now,
             );
         }
-        g.on_channel_gone(b);
-        g.on_channel_gone(a);
+        g.on_channel_gone(b, 16);
+        g.on_channel_gone(a, 16);
     }
     let per = t.elapsed().as_nanos() as f64 / (n * 6) as f64;
     println!("passive watch: {per:.0} ns per channel message (6 per call, {n} calls)");

@@ -394,14 +394,14 @@ fn the_watch_never_counts_a_checked_call_twice_and_counts_unchecked_ones() {
         T0,
     );
     assert_eq!(live(&g, "1001"), 1, "attached, not counted again");
-    g.on_channel_gone("B.1");
+    g.on_channel_gone("B.1", 16);
     assert_eq!(
         live(&g, "1001"),
         1,
         "the check's slot is the datastore's to release"
     );
     drop(slot);
-    g.on_channel_gone("A.1");
+    g.on_channel_gone("A.1", 16);
     assert_eq!(live(&g, "1001"), 0);
 
     // A context without the check, and an Originate with no caller at all.
@@ -446,9 +446,9 @@ fn the_watch_never_counts_a_checked_call_twice_and_counts_unchecked_ones() {
         &NoRisk,
         T0,
     );
-    g.on_channel_gone("D.1");
-    g.on_channel_gone("E.1");
-    g.on_channel_gone("D.1");
+    g.on_channel_gone("D.1", 16);
+    g.on_channel_gone("E.1", 16);
+    g.on_channel_gone("D.1", 16);
     assert_eq!(live(&g, "1002"), 0);
     assert_eq!(live(&g, "acct-orig"), 0);
     assert_eq!(
@@ -500,7 +500,7 @@ fn the_watch_hangs_up_over_limit_calls_and_calls_over_their_duration() {
     assert_eq!(cut.len(), 1, "{over:?}");
     assert_eq!(cut[0].hang_up, vec!["B.2".to_owned()]);
     assert_eq!(cut[0].counter, "concurrent");
-    g.on_channel_gone("B.2");
+    g.on_channel_gone("B.2", 16);
 
     g.on_dial(
         &Dial {
@@ -522,7 +522,7 @@ fn the_watch_hangs_up_over_limit_calls_and_calls_over_their_duration() {
         ("duration", vec!["B.1".to_owned()])
     );
     assert!(g.tick(T0 + 40_000, None).is_empty(), "told once");
-    g.on_channel_gone("B.1");
+    g.on_channel_gone("B.1", 16);
     assert_eq!(live(&g, "1001"), 0);
 }
 
@@ -601,9 +601,18 @@ fn counters_restart_when_a_window_ends_and_the_limit_sleeps_outside_it() {
     assert_eq!(v, Verdict::Deny);
     assert_eq!(reason, "night: total 2 above the critical level");
     // 08:00-18:00: the limit does not apply at all.
-    assert_eq!(check(&g, "1001", "011442071234567", T0 + 12 * hour).0, Verdict::Allow);
+    assert_eq!(
+        check(&g, "1001", "011442071234567", T0 + 12 * hour).0,
+        Verdict::Allow
+    );
     // Wednesday night is a new occurrence: the count starts again, although the interval
     // (a day) has not passed.
-    assert_ne!(check(&g, "1001", "011442071234567", T0 + 19 * hour).0, Verdict::Deny);
-    assert_eq!(check(&g, "1001", "011442071234567", T0 + 20 * hour).0, Verdict::Deny);
+    assert_ne!(
+        check(&g, "1001", "011442071234567", T0 + 19 * hour).0,
+        Verdict::Deny
+    );
+    assert_eq!(
+        check(&g, "1001", "011442071234567", T0 + 20 * hour).0,
+        Verdict::Deny
+    );
 }

@@ -100,6 +100,19 @@ fn summary(out: &mut String, guard: &CallGuard) {
         quantile_us(&st.watch_cost, 0.5),
         quantile_us(&st.watch_cost, 0.99),
     );
+    let causes: Vec<String> = st
+        .causes
+        .most_frequent(6)
+        .iter()
+        .map(|(c, n)| format!("{c} ×{n}"))
+        .collect();
+    if !causes.is_empty() {
+        let _ = writeln!(
+            out,
+            "Followed calls ended by hangup cause (Q.850): {}",
+            causes.join(", ")
+        );
+    }
     let accounts = guard.accounts();
     let _ = writeln!(
         out,

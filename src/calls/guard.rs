@@ -52,6 +52,40 @@ pub(super) struct Checked {
     pub at: Secs,
 }
 
+/// How followed calls ended, by Q.850 hangup cause (16 normal clearing, 17 busy, 18 no
+/// answer from the user, 34 congestion, 127 interworking, as a cancelled dial ends…).
+pub struct HangupCauses(Mutex<[u64; 128]>);
+
+impl Default for HangupCauses {
+    fn default() -> Self {
+        HangupCauses(Mutex::new([0; 128]))
+    }
+}
+
+impl HangupCauses {
+    pub fn record(&self, cause: i32) {
+        let i = usize::try_from(cause)
+            .ok()
+            .filter(|c| *c < 128)
+            .unwrap_or(0);
+        self.0.locked()[i] += 1;
+    }
+
+    /// (cause, count), most frequent first.
+    pub fn most_frequent(&self, n: usize) -> Vec<(usize, u64)> {
+        let counts = *self.0.locked();
+        let mut all: Vec<(usize, u64)> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c > 0)
+            .map(|(i, c)| (i, *c))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+}
+
 /// Counters of what the guard did, read by `secast show calls`.
 #[derive(Default)]
 pub struct CallStats {
@@ -65,6 +99,8 @@ pub struct CallStats {
     pub attached_to_check: AtomicU64,
     pub untracked_dials: AtomicU64,
     pub ended: AtomicU64,
+    /// Followed legs by the hangup cause of their last snapshot.
+    pub causes: HangupCauses,
     pub answered: AtomicU64,
     pub busy: AtomicU64,
     pub cancelled: AtomicU64,

@@ -249,9 +249,9 @@ impl CallGuard {
         (leg, self.gate(alerts, &report))
     }
 
-    /// A channel's last snapshot: whatever the watch kept for it goes, and a slot it held is
-    /// released (after the watch's lock is let go).
-    pub fn on_channel_gone(&self, uniqueid: &str) {
+    /// A channel's last snapshot, with its hangup cause: whatever the watch kept for it goes,
+    /// and a slot it held is released (after the watch's lock is let go).
+    pub fn on_channel_gone(&self, uniqueid: &str, cause: i32) {
         let leg = {
             let mut w = self.inner.watch.locked();
             w.origins.remove(uniqueid);
@@ -260,6 +260,7 @@ impl CallGuard {
         self.checked_shard(uniqueid).locked().remove(uniqueid);
         if leg.is_some() {
             self.inner.stats.ended.fetch_add(1, Ordering::Relaxed);
+            self.inner.stats.causes.record(cause);
         }
         drop(leg);
     }

@@ -196,7 +196,9 @@ asterisk_entry! {
                 }
                 let Some(ch) = channel_ref(snap) else { return };
                 if dead {
-                    calls.on_channel_gone(ch.uniqueid);
+                    let hangup = (*snap).hangup;
+                    let cause = if hangup.is_null() { 0 } else { (*hangup).cause };
+                    calls.on_channel_gone(ch.uniqueid, cause);
                 } else {
                     let outgoing =
                         flags & sys::secast_channel_flag::SECAST_FLAG_OUTGOING as u32 != 0;
