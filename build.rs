@@ -19,8 +19,12 @@ mod asterisk {
         let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
         let bindings = bindgen::Builder::default()
             .header(HEADER)
-            .allowlist_function("(__)?ast_.*|__stasis_subscribe|stasis_.*|(__)?ao2_.*|astman_.*")
-            .allowlist_type("ast_.*|stasis_.*|secast_.*|ao2_.*|search_flags|message|mansession")
+            .allowlist_function(
+                "(__)?ast_.*|__stasis_subscribe|stasis_.*|(__)?ao2_.*|astman_.*|pbx_builtin_setvar_helper",
+            )
+            .allowlist_type(
+                "ast_.*|stasis_.*|secast_.*|ao2_.*|search_flags|message|mansession|ao2_lock_req",
+            )
             .allowlist_var(
                 "option_debug|ast_config_AST_VAR_DIR|ast_options|ast_eid_default|ast_config_AST_SYSTEM_NAME",
             )

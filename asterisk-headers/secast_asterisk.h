@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/time.h>
 
 struct ast_module;
 struct ast_channel;
@@ -26,6 +27,12 @@ struct stasis_topic;
 struct stasis_subscription;
 struct stasis_message;
 struct stasis_message_type;
+struct ast_multi_channel_blob;
+struct ast_channel_snapshot_caller;
+struct ast_channel_snapshot_connected;
+struct ast_channel_snapshot_bridge;
+struct ast_channel_snapshot_dialplan;
+struct varshead;
 
 /* ---- module.h ---------------------------------------------------------------------------- */
 
@@ -493,5 +500,142 @@ int ast_get_extension_registrar_line(struct ast_exten *e);
 int ast_context_includes_count(const struct ast_context *con);
 const struct ast_include *ast_context_includes_get(const struct ast_context *con, int idx);
 const char *ast_get_include_name(const struct ast_include *include);
+/* ---- channel.h, pbx.h: the channel a dialplan function runs on ---------------------------- */
+
+/* Only the first field, the technology's name ("PJSIP", "Local"), is ever read; the struct is
+ * never allocated or copied by us, so the rest is left undeclared. */
+struct ast_channel_tech {
+	const char *type;
+};
+
+const char *ast_channel_name(const struct ast_channel *chan);
+const char *ast_channel_uniqueid(const struct ast_channel *chan);
+const struct ast_channel_tech *ast_channel_tech(const struct ast_channel *chan);
+int ast_func_read(struct ast_channel *chan, const char *function, char *workspace, size_t len);
+int pbx_builtin_setvar_helper(struct ast_channel *chan, const char *name, const char *value);
+
+/* A new channel reference (release with __ao2_ref(chan, -1, ...)) or NULL. */
+struct ast_channel *ast_channel_get_by_uniqueid(const char *uniqueid);
+int ast_softhangup(struct ast_channel *chan, int cause);
+
+/* AST_SOFTHANGUP_EXPLICIT: a hang-up asked for by a module or the CLI. */
+enum secast_softhangup {
+	SECAST_SOFTHANGUP_EXPLICIT = 1 << 5,
+};
+
+/* ---- astobj2.h: channel locks and references (the macros' targets) ----------------------- */
+
+enum ao2_lock_req {
+	AO2_LOCK_REQ_MUTEX = 0,
+	AO2_LOCK_REQ_RDLOCK = 1,
+	AO2_LOCK_REQ_WRLOCK = 2,
+};
+
+int __ao2_lock(void *a, enum ao2_lock_req lock_how, const char *file, const char *func, int line,
+	const char *var);
+int __ao2_unlock(void *a, const char *file, const char *func, int line, const char *var);
+
+/* ---- datastore.h: a call's slot kept on its channel -------------------------------------- */
+
+/* 40 bytes. Asterisk calls destroy(data) exactly once, when the datastore is freed (with the
+ * channel, or when removed), and only if data is not NULL. */
+struct ast_datastore_info {
+	const char *type;
+	void *(*duplicate)(void *data);
+	void (*destroy)(void *data);
+	void (*chan_fixup)(void *data, struct ast_channel *old_chan, struct ast_channel *new_chan);
+	void (*chan_breakdown)(void *data, struct ast_channel *old_chan, struct ast_channel *new_chan);
+};
+
+/* 48 bytes. */
+struct ast_datastore {
+	const char *uid;
+	void *data;
+	const struct ast_datastore_info *info;
+	struct ast_module *mod;
+	unsigned int inheritance;
+	struct {
+		struct ast_datastore *next;
+	} entry;
+};
+
+/* mod is referenced while the datastore lives: the module cannot be unloaded under it. */
+struct ast_datastore *__ast_datastore_alloc(const struct ast_datastore_info *info,
+	const char *uid, struct ast_module *mod, const char *file, int line, const char *function);
+int ast_datastore_free(struct ast_datastore *datastore);
+/* None of these lock the channel: callers hold the channel's lock around them. */
+int ast_channel_datastore_add(struct ast_channel *chan, struct ast_datastore *datastore);
+int ast_channel_datastore_remove(struct ast_channel *chan, struct ast_datastore *datastore);
+struct ast_datastore *ast_channel_datastore_find(struct ast_channel *chan,
+	const struct ast_datastore_info *info, const char *uid);
+
+/* ---- stasis_channels.h: the passive watch ------------------------------------------------- */
+
+struct stasis_topic *ast_channel_topic_all(void);
+struct stasis_message_type *ast_channel_dial_type(void);
+struct stasis_message_type *ast_channel_snapshot_type(void);
+
+/* Roles "caller" (absent for an originated call) and "peer"; borrowed for the callback. */
+struct ast_channel_snapshot *ast_multi_channel_blob_get_channel(
+	struct ast_multi_channel_blob *obj, const char *role);
+/* {"dialstatus":S,"dialstring":S,"forward":S}; borrowed. */
+struct ast_json *ast_multi_channel_blob_get_json(struct ast_multi_channel_blob *obj);
+
+/* The payload of a snapshot message; old_snapshot is NULL for a new channel. */
+struct ast_channel_snapshot_update {
+	struct ast_channel_snapshot *old_snapshot;
+	struct ast_channel_snapshot *new_snapshot;
+};
+
+/* 136 bytes; the const char * fields are Asterisk string fields. */
+struct ast_channel_snapshot_base {
+	struct ast_string_field_pool *__field_mgr_pool;
+	const char *name;
+	const char *uniqueid;
+	const char *accountcode;
+	const char *userfield;
+	const char *language;
+	const char *type;
+	const char *tenantid;
+	struct ast_string_field_mgr __field_mgr;
+	struct timeval creationtime;
+	int tech_properties;
+	const char *protocol_id;
+};
+
+/* Only linkedid is read (a flexible array follows it). */
+struct ast_channel_snapshot_peer {
+	char *linkedid;
+};
+
+/* Only cause is read; the fields after it changed in 22.7. */
+struct ast_channel_snapshot_hangup {
+	int cause;
+};
+
+/* 88 bytes. state is an enum ast_channel_state in Asterisk, whose values can carry flag bits:
+ * declared int here so that no value read is ever out of a Rust enum's range. */
+struct ast_channel_snapshot {
+	struct ast_channel_snapshot_base *base;
+	struct ast_channel_snapshot_peer *peer;
+	struct ast_channel_snapshot_caller *caller;
+	struct ast_channel_snapshot_connected *connected;
+	struct ast_channel_snapshot_bridge *bridge;
+	struct ast_channel_snapshot_dialplan *dialplan;
+	struct ast_channel_snapshot_hangup *hangup;
+	int state;
+	int amaflags;
+	struct ast_flags flags;
+	struct ast_flags softhangup_flags;
+	struct varshead *manager_vars;
+	struct varshead *ari_vars;
+};
+
+/* Channel flags (snapshot flags): the last snapshot of a destroyed channel carries DEAD; a
+ * channel Asterisk placed (the B leg of a Dial, an originated channel) carries OUTGOING. */
+enum secast_channel_flag {
+	SECAST_FLAG_OUTGOING = 1 << 10,
+	SECAST_FLAG_DEAD = 1 << 24,
+};
 
 #endif

@@ -241,6 +241,13 @@ fn mib(bytes: usize) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
 
+/// Numbers read as a PBX of unknown country reads them (`+`, `00`, `011`).
+fn read(s: &str) -> Option<String> {
+    res_secast::calls::Dialling::new(None, None, None)
+        .read(s)
+        .map(|n| n.digits)
+}
+
 fn number_lists(dir: &Path) -> NumberLists {
     let mut rng = Rng(42);
     let text: String = (0..10_000)
@@ -253,11 +260,15 @@ fn number_lists(dir: &Path) -> NumberLists {
         .collect();
     let path = dir.join("numbers.txt");
     std::fs::write(&path, text).expect("write numbers");
-    let (lists, _) = NumberLists::load(&[NumberListSpec {
-        name: "bench".into(),
-        path,
-        category: NumberCategory::Premium,
-    }]);
+    let (lists, _) = NumberLists::load(
+        &[NumberListSpec {
+            name: "bench".into(),
+            path,
+            category: NumberCategory::Premium,
+        }],
+        &[],
+        &read,
+    );
     lists
 }
 
@@ -320,7 +331,7 @@ fn benches(c: &mut Criterion, path: &Path, probes: &[IpAddr]) {
     c.bench_function("number_lookup_10k", |b| {
         b.iter(|| {
             k = (k + 1) % dialled.len();
-            lists.lookup(black_box(dialled[k]))
+            lists.lookup(black_box(dialled[k]), &read)
         })
     });
 }

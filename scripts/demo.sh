@@ -45,6 +45,10 @@ deny = country:AU
 decisions = ban, unban
 program = /srv/secast-fixtures/demo/handlers/mikrotik-routeros.sh
 argument = --dry-run
+
+; The toll-fraud guard, with a per-minute limit small enough for a demo.
+[calls-international]
+calls_per_minute_critical = 2
 CONF
 
 netns=$("$sandbox/asterisk.sh" netns "$name")
@@ -66,7 +70,7 @@ step "Attack 4: 3 AMI logins with a wrong secret (from 127.0.0.1, which Asterisk
 "$sandbox/ami-login.sh" "$name" secast-test wrong-secret 3 >/dev/null || true
 step "Attack 5: REGISTERs with the right password from 203.0.113.5, a country the geo policy denies"
 SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
-step "Attack 6: 40 INVITEs never answering the challenge, forged from 127.0.0.40, the carrier trunk's identify match (an alert, not a ban)"
+step "Attack 6: 40 INVITEs never answering the challenge, forged from 127.0.0.40, the upstream trunk's identify match (an alert, not a ban)"
 "$sandbox/attack.sh" "$name" invite-flood 127.0.0.40 40 100
 step "An admin's slip: secast ban ::ffff:127.0.0.1/128 (Asterisk's own address, IPv4-mapped)"
 "$sandbox/asterisk.sh" cli "$name" 'secast ban ::ffff:127.0.0.1/128'
@@ -90,6 +94,18 @@ step "Where: secast show ip 203.0.113.5"
 "$sandbox/asterisk.sh" cli "$name" 'secast show ip 203.0.113.5'
 step "In the kernel: nft list table inet secast (inside the sandbox's namespace)"
 ip netns exec "$netns" nft list table inet secast
+step "Toll fraud: phone 1001 (127.0.0.10) calls +44 20 7123 4567 three times; the dialplan asks SECAST_CALLCHECK, the carrier is a sipp UAS"
+SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-password 127.0.0.10 1 1 >/dev/null
+"$sandbox/call.sh" "$name" carrier answer 2 50 >/dev/null &
+carrier=$!
+sleep 0.4
+"$sandbox/call.sh" "$name" caller answer 011442071234567 3 5 1 200 | head -1
+wait "$carrier" || true
+"$sandbox/asterisk.sh" cli "$name" 'secast show number 011442071234567'
+grep -E "toll fraud|SECAST refused" "$("$sandbox/asterisk.sh" log "$name")" | sed 's/^\[[^]]*\] //' || true
+step "secast show calls 1001"
+"$sandbox/asterisk.sh" cli "$name" 'secast show calls 1001'
+
 step "At the edge: each ban ran the MikroTik sample handler (--dry-run); what it would send the router"
 # Wait (bounded) until the handler has run for the first ban.
 log_dir=$(dirname "$("$sandbox/asterisk.sh" log "$name")")

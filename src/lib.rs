@@ -5,6 +5,7 @@
 //! - [`intake`]: what Asterisk tells us (security events, addresses, timestamps);
 //! - [`engine`]: scores sources and accounts, decides bans ([`engine`]'s `bans.rs` is the one
 //!   place a ban is decided; its `rules/` the one order rules are evaluated in);
+//! - [`calls`]: the toll-fraud guard (destinations, limits, slots, the passive watch);
 //! - [`decision`]: the words every stage speaks (Action, Ban, Alert, Command, Ack);
 //! - [`worker`]: the engine thread, its queue, and the state it shares with readers;
 //! - [`enforce`]: the enforcer thread, the kernel firewall, the ledger, notifications;
@@ -28,6 +29,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod calls;
 pub mod cluster;
 pub mod config;
 pub mod decision;

@@ -192,7 +192,11 @@ fn locate(shared: &Shared, args: &str) -> Result<String, String> {
         .iter()
         .find(|f| f.name == c"SECAST_LOCATE")
         .unwrap();
-    f.read(Some(args), Some(shared))
+    f.read(
+        Some(args),
+        Some(shared),
+        &mut res_secast::admin::channel_context::NoChannel,
+    )
 }
 
 #[test]

@@ -139,8 +139,10 @@ fn sample_config_matches_the_code_key_for_key() {
         "sample values differ from the defaults"
     );
     for def in KEYS.iter() {
-        if let Some(family) = def.section.strip_suffix('*') {
-            // A named section is documented as a commented-out example section.
+        if let Some(family) = def.section.strip_suffix('*')
+            && !entries.iter().any(|e| def.instance(&e.section).is_some())
+        {
+            // A family with no section in the sample is documented as a commented-out example.
             let block = commented_section(&sample, &format!("{family}example"));
             assert!(
                 block.iter().any(|(k, _)| k == def.name),
@@ -150,15 +152,17 @@ fn sample_config_matches_the_code_key_for_key() {
             );
             continue;
         }
-        // A list key with an empty default is shown commented out, as an example.
+        // A list key with an empty default is shown commented out, as an example. A key of a
+        // named section family with sections in the sample ([calls-NAME]) is documented in one.
         let example = format!("\n;{} = ", def.name);
         assert!(
             entries
                 .iter()
-                .any(|e| e.section == def.section && e.key == def.name)
+                .any(|e| def.instance(&e.section).is_some() && e.key == def.name)
                 || sample.contains(&example),
-            "key {} is not documented in the sample",
-            def.name
+            "key {} of [{}] is not documented in the sample",
+            def.name,
+            def.section
         );
     }
 }
@@ -356,4 +360,81 @@ fn durations_accept_units_and_refuse_nonsense() {
     assert_eq!(format_left(Duration::from_secs(3600)), "1h");
     assert_eq!(format_left(Duration::from_secs(3)), "3s");
     assert_eq!(format_left(Duration::from_secs(0)), "0s");
+}
+
+#[test]
+fn named_limit_sections_change_built_in_limits_and_add_new_ones() {
+    use res_secast::config::{CallLimit, DestinationMatch};
+    let entries = [
+        ConfigEntry::new("calls-international", "calls_per_minute_critical", "20"),
+        ConfigEntry::new("calls-high_risk", "enabled", "no"),
+        ConfigEntry::new("calls-night", "match", "international, class:premium"),
+        ConfigEntry::new("calls-night", "window", "mon-fri 18:00-08:00, sat-sun"),
+        ConfigEntry::new("calls-night", "total_critical", "3"),
+        ConfigEntry::new("calls-night", "hangup", "yes"),
+    ];
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    assert!(issues.is_empty(), "{issues:?}");
+    let named = |n: &str| {
+        cfg.call_limits
+            .iter()
+            .find(|l| l.name == n)
+            .unwrap()
+            .clone()
+    };
+    let intl = named("international");
+    assert_eq!(intl.calls_per_minute_critical, Some(20));
+    assert_eq!(
+        intl.calls_per_minute_warning,
+        Some(5),
+        "unset keys keep the built-in value"
+    );
+    assert_eq!(intl.concurrent_critical, Some(5));
+    assert!(!named("high_risk").enabled);
+    let night = named("night");
+    assert_eq!(
+        night.matches,
+        vec![
+            DestinationMatch::International,
+            DestinationMatch::Class("premium".into())
+        ]
+    );
+    assert_eq!(night.windows.len(), 2);
+    assert_eq!(night.total_critical, Some(3));
+    assert!(night.hangup);
+    assert_eq!(
+        night.calls_per_minute_critical, None,
+        "a new limit starts blank"
+    );
+    assert_eq!(cfg.call_limits.len(), CallLimit::built_in().len() + 1);
+}
+
+#[test]
+fn a_bad_line_in_a_named_section_names_file_line_and_keeps_the_previous_value() {
+    let (previous, _) = Config::from_entries(
+        &[ConfigEntry::new("calls-night", "total_critical", "7")],
+        &Config::default(),
+    );
+    let mut bad = ConfigEntry::new("calls-night", "total_critical", "lots");
+    bad.line = 42;
+    let unknown = ConfigEntry::new("calls-night", "totl_critical", "1");
+    let nameless = ConfigEntry::new("calls-", "total_critical", "1");
+    let (cfg, issues) = Config::from_entries(&[bad, unknown, nameless], &previous);
+    let night = cfg.call_limits.iter().find(|l| l.name == "night").unwrap();
+    assert_eq!(night.total_critical, Some(7));
+    let text: Vec<String> = issues.iter().map(|i| i.to_string()).collect();
+    assert_eq!(text.len(), 3, "{text:?}");
+    assert!(
+        text[0].contains("secast.conf:42")
+            && text[0].contains("'lots'")
+            && text[0].contains("keeping 7"),
+        "{}",
+        text[0]
+    );
+    assert!(
+        text[1].contains("unknown key 'totl_critical' in [calls-night]"),
+        "{}",
+        text[1]
+    );
+    assert!(text[2].contains("unknown section [calls-]"), "{}", text[2]);
 }

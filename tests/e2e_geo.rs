@@ -182,8 +182,12 @@ fn numbers_are_checked_against_the_fraud_lists() {
         "[fraud]\nnumbers = premium:{inside}/premium.txt\n"
     ));
     let ast = Asterisk::start_with_conf("e2e-numbers", Some(&conf));
-    let hit = ast.cli("secast show number 00449012345");
-    assert!(hit.contains("premium number, prefix 4490"), "{hit}");
+    // The sandbox dials as a North American PBX: 011 before international numbers.
+    let hit = ast.cli("secast show number 011449012345");
+    assert!(hit.contains("E.164 +449012345"), "{hit}");
+    assert!(hit.contains("Country: GB (international)"), "{hit}");
+    assert!(hit.contains("Class: premium"), "{hit}");
+    assert!(hit.contains("Listed: prefix 4490 in premium.txt"), "{hit}");
     let miss = ast.cli("secast show number +4420");
     assert!(miss.contains("on no list"), "{miss}");
     let junk = ast.cli("secast show number abc");

@@ -1,7 +1,7 @@
 //! res_secast cannot be turned against its own PBX, in a real Asterisk 22 with real sipp and
 //! nftables in the sandbox's network namespace: a mapped spelling of Asterisk's own address
 //! is refused, a ban no firewall can apply holds back nothing, a forged flood from the
-//! carrier trunk the sandbox's pjsip.conf defines raises an alert instead of a ban, and the
+//! upstream trunk the sandbox's pjsip.conf defines raises an alert instead of a ban, and the
 //! ban table has a cap that manual bans pass.
 //!
 //! Run through `make test` (needs root and the sandbox); `#[ignore]`d for a plain `cargo test`.
@@ -79,12 +79,12 @@ fn mapped_loopback_is_refused_and_a_bad_ban_holds_back_nothing() {
 
 #[test]
 #[ignore = "needs the sandbox Asterisk: make test"]
-fn a_forged_flood_from_the_carrier_trunk_raises_an_alert_not_a_ban() {
+fn a_forged_flood_from_the_upstream_trunk_raises_an_alert_not_a_ban() {
     let ast = Asterisk::start("e2e-trunk");
     let whitelist = cli_until(&ast, "secast show whitelist", |w| w.contains("127.0.0.40"));
     for want in [
-        "127.0.0.40/32                               identify match (PJSIP identify 'carrier-identify')",
-        "127.0.0.41/32                               trunk host (PJSIP aor 'carrier')",
+        "127.0.0.40/32                               identify match (PJSIP identify 'upstream-identify')",
+        "127.0.0.41/32                               trunk host (PJSIP aor 'upstream')",
         "127.0.0.1/32                                Asterisk transport",
         "::1/128                                     Asterisk transport",
     ] {
@@ -111,13 +111,13 @@ fn a_forged_flood_from_the_carrier_trunk_raises_an_alert_not_a_ban() {
         .collect();
     assert_eq!(alerts.len(), 1, "rate-limited to one: {alerts:?}");
     assert!(
-        alerts[0].contains("identify match (PJSIP identify 'carrier-identify')"),
+        alerts[0].contains("identify match (PJSIP identify 'upstream-identify')"),
         "{}",
         alerts[0]
     );
     let refused = ast.cli("secast ban 127.0.0.41");
     assert!(
-        refused.contains("it covers a trunk host (PJSIP aor 'carrier')"),
+        refused.contains("it covers a trunk host (PJSIP aor 'upstream')"),
         "{refused}"
     );
     // The same flood from an address nobody depends on is banned.

@@ -401,3 +401,24 @@ fn idle_sources_are_evicted_and_memory_stays_bounded() {
     e.tick(T0 + 3 * 86_400 * SEC);
     assert_eq!(e.tracked_ips(), 0);
 }
+
+#[test]
+fn a_phone_that_logs_in_and_places_calls_gains_no_challenge_risk() {
+    let mut e = engine();
+    // Every call starts with a challenge; a busy phone answers them all.
+    for i in 0..20 {
+        e.on_event(&ev(CHAL, "PJSIP", "192.0.2.50", "1001"), T0 + i * SEC);
+        e.on_event(&ev(OK, "PJSIP", "192.0.2.50", "1001"), T0 + i * SEC + 50);
+    }
+    assert_eq!(e.risk_of(ip("192.0.2.50"), T0 + 20 * SEC), 0);
+    // A burst of challenges before the next answers, from a phone that just logged in.
+    for i in 0..20 {
+        e.on_event(&ev(CHAL, "PJSIP", "192.0.2.50", "1001"), T0 + 21 * SEC + i);
+    }
+    assert_eq!(e.risk_of(ip("192.0.2.50"), T0 + 22 * SEC), 0);
+    // A source that never answers still gains risk, and is banned at the threshold.
+    for i in 0..10 {
+        e.on_event(&ev(CHAL, "PJSIP", "192.0.2.51", "1001"), T0 + i);
+    }
+    assert!(e.risk_of(ip("192.0.2.51"), T0 + SEC) >= 30);
+}

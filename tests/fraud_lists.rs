@@ -3,7 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
+use res_secast::calls::Dialling;
 use res_secast::lookups::numbers::{NumberCategory, NumberHit, NumberListSpec, NumberLists};
+
+/// Lists read as a PBX whose country is not configured reads them: `+`, `00` and `011` are
+/// international prefixes, national numbers are kept as dialled.
+fn read(s: &str) -> Option<String> {
+    Dialling::new(None, None, None).read(s).map(|n| n.digits)
+}
 
 fn tempdir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("secast-fraud-{name}-{}", std::process::id()));
@@ -49,31 +56,32 @@ const DOC_EXAMPLE: &str = "\
 fn the_documented_example_reads_as_documented() {
     let dir = tempdir("doc");
     let p = write(&dir, "premium.txt", DOC_EXAMPLE);
-    let (lists, issues) = NumberLists::load(&[spec("premium", &p, NumberCategory::Premium)]);
+    let (lists, issues) =
+        NumberLists::load(&[spec("premium", &p, NumberCategory::Premium)], &[], &read);
     assert!(issues.is_empty(), "{issues:?}");
     use NumberCategory::*;
     assert_eq!(
-        lists.lookup("+44 90 1234 5678"),
+        lists.lookup("+44 90 1234 5678", &read),
         Some(hit("4490", Premium, "premium", Some("premium rate UK")))
     );
     assert_eq!(
-        lists.lookup("011 44 91 1234 5678"),
+        lists.lookup("011 44 91 1234 5678", &read),
         Some(hit("4491", Premium, "premium", Some("premium rate UK")))
     );
     assert_eq!(
-        lists.lookup("00882 1234"),
+        lists.lookup("00882 1234", &read),
         Some(hit("882", Premium, "premium", Some("satellite")))
     );
     assert_eq!(
-        lists.lookup("+881 631 000"),
+        lists.lookup("+881 631 000", &read),
         Some(hit("881", KnownFraud, "premium", Some("Iridium")))
     );
     assert_eq!(
-        lists.lookup("0900-123456"),
+        lists.lookup("0900-123456", &read),
         Some(hit("0900", Premium, "premium", None))
     );
-    assert_eq!(lists.lookup("+44 20 7946 0000"), None);
-    assert_eq!(lists.lookup("*98#"), None);
+    assert_eq!(lists.lookup("+44 20 7946 0000", &read), None);
+    assert_eq!(lists.lookup("*98#", &read), None);
     assert_eq!(lists.len(), 5);
     assert_eq!(lists.describe(), vec![("premium".to_string(), Premium, 5)]);
 }
@@ -82,9 +90,10 @@ fn the_documented_example_reads_as_documented() {
 fn the_longest_listed_prefix_wins() {
     let dir = tempdir("longest");
     let p = write(&dir, "l.txt", "44 UK\n4490 UK premium\n449012 one range\n");
-    let (lists, issues) = NumberLists::load(&[spec("l", &p, NumberCategory::SharedCost)]);
+    let (lists, issues) =
+        NumberLists::load(&[spec("l", &p, NumberCategory::SharedCost)], &[], &read);
     assert!(issues.is_empty(), "{issues:?}");
-    let prefix = |d: &str| lists.lookup(d).map(|h| h.prefix);
+    let prefix = |d: &str| lists.lookup(d, &read).map(|h| h.prefix);
     assert_eq!(prefix("+449012777").as_deref(), Some("449012"));
     assert_eq!(prefix("+449013777").as_deref(), Some("4490"));
     assert_eq!(prefix("+4420").as_deref(), Some("44"));
@@ -103,17 +112,21 @@ fn categories_come_from_the_list_unless_a_line_says_otherwise() {
     let premium = write(&dir, "premium.txt", "4490\n4487 category=shared_cost\n");
     let fraud = write(&dir, "fraud.txt", "882\n 881 category=Premium, Iridium\n");
     let other = write(&dir, "other.txt", "4470 personal numbers\n");
-    let (lists, issues) = NumberLists::load(&[
-        spec("premium", &premium, NumberCategory::Premium),
-        spec("fraud", &fraud, NumberCategory::KnownFraud),
-        spec(
-            "personal",
-            &other,
-            "personal".parse::<NumberCategory>().unwrap(),
-        ),
-    ]);
+    let (lists, issues) = NumberLists::load(
+        &[
+            spec("premium", &premium, NumberCategory::Premium),
+            spec("fraud", &fraud, NumberCategory::KnownFraud),
+            spec(
+                "personal",
+                &other,
+                "personal".parse::<NumberCategory>().unwrap(),
+            ),
+        ],
+        &[],
+        &read,
+    );
     assert!(issues.is_empty(), "{issues:?}");
-    let cat = |d: &str| lists.lookup(d).map(|h| h.category);
+    let cat = |d: &str| lists.lookup(d, &read).map(|h| h.category);
     assert_eq!(cat("+449000"), Some(NumberCategory::Premium));
     assert_eq!(cat("+448700"), Some(NumberCategory::SharedCost));
     assert_eq!(cat("+88200"), Some(NumberCategory::KnownFraud));
@@ -123,7 +136,7 @@ fn categories_come_from_the_list_unless_a_line_says_otherwise() {
         Some(NumberCategory::Other("personal".into()))
     );
     assert_eq!(
-        lists.lookup("+88100").unwrap().note.as_deref(),
+        lists.lookup("+88100", &read).unwrap().note.as_deref(),
         Some("Iridium")
     );
     assert_eq!(
@@ -178,7 +191,7 @@ fn bad_lines_are_reported_with_file_and_line_and_skipped() {
          \n\
          883,  123 note with digits\n",
     );
-    let (lists, issues) = NumberLists::load(&[spec("l", &p, NumberCategory::Premium)]);
+    let (lists, issues) = NumberLists::load(&[spec("l", &p, NumberCategory::Premium)], &[], &read);
     let at: Vec<usize> = issues.iter().map(|i| i.line).collect();
     assert_eq!(at, vec![2, 3, 4, 5, 7], "{issues:?}");
     assert!(
@@ -214,9 +227,12 @@ fn bad_lines_are_reported_with_file_and_line_and_skipped() {
     );
     assert_eq!(lists.len(), 3);
     // "+44 90" was refused, so 44 is not listed as a whole.
-    assert_eq!(lists.lookup("+4420"), None);
+    assert_eq!(lists.lookup("+4420", &read), None);
     assert_eq!(
-        lists.lookup("+883 1").and_then(|h| h.note).as_deref(),
+        lists
+            .lookup("+883 1", &read)
+            .and_then(|h| h.note)
+            .as_deref(),
         Some("123 note with digits")
     );
 }
@@ -226,15 +242,19 @@ fn a_missing_list_is_an_issue_and_the_others_still_load() {
     let dir = tempdir("missing");
     let good = write(&dir, "good.txt", "882\n");
     let missing = dir.join("missing.txt");
-    let (lists, issues) = NumberLists::load(&[
-        spec("missing", &missing, NumberCategory::Premium),
-        spec("good", &good, NumberCategory::KnownFraud),
-    ]);
+    let (lists, issues) = NumberLists::load(
+        &[
+            spec("missing", &missing, NumberCategory::Premium),
+            spec("good", &good, NumberCategory::KnownFraud),
+        ],
+        &[],
+        &read,
+    );
     assert_eq!(issues.len(), 1);
     assert_eq!(issues[0].line, 0);
     assert_eq!(issues[0].file, missing.display().to_string());
     assert_eq!(
-        lists.lookup("+88216").map(|h| h.list).as_deref(),
+        lists.lookup("+88216", &read).map(|h| h.list).as_deref(),
         Some("good")
     );
     assert_eq!(lists.describe()[0].2, 0);
@@ -251,10 +271,11 @@ fn junk_files_never_panic() {
     }
     let p = dir.join("junk.txt");
     std::fs::write(&p, &junk).unwrap();
-    let (lists, issues) = NumberLists::load(&[spec("junk", &p, NumberCategory::Premium)]);
+    let (lists, issues) =
+        NumberLists::load(&[spec("junk", &p, NumberCategory::Premium)], &[], &read);
     assert!(issues.len() <= 51);
     for i in &issues {
         assert!(!i.to_string().chars().any(|c| c.is_control()), "{i:?}");
     }
-    let _ = lists.lookup("12345");
+    let _ = lists.lookup("12345", &read);
 }

@@ -328,7 +328,7 @@ fn no_two_files_import_each_other_even_around_a_circle() {
 /// precedes `worker` (the engine thread feeds the cluster's failure tally and applies what the
 /// cluster reports) and `admin` (which shows the cluster's state).
 const STAGES: &[&str] = &[
-    "util", "os", "intake", "decision", "lookups", "config", "audit", "engine", "enforce",
+    "util", "os", "intake", "decision", "lookups", "config", "audit", "engine", "calls", "enforce",
     "cluster", "worker", "admin", "host",
 ];
 

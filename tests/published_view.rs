@@ -121,7 +121,11 @@ fn dialplan_functions_and_the_cli_answer_while_the_engine_is_held() {
                 .iter()
                 .find(|f| f.name.to_str() == Ok("SECAST_RISK"))
                 .unwrap()
-                .read(Some("203.0.113.9:5060"), Some(&shared));
+                .read(
+                    Some("203.0.113.9:5060"),
+                    Some(&shared),
+                    &mut res_secast::admin::channel_context::NoChannel,
+                );
             let banned = shared.is_banned(ip("203.0.113.9"));
             let page = ip_page::ip_text(&shared, ip("203.0.113.9"));
             let status = status_page::status_text(&shared);

@@ -47,6 +47,7 @@ pub fn commands() -> &'static [&'static CliCommand] {
             .chain(super::cluster_commands::CLUSTER_COMMANDS.iter())
             .chain(super::protection_commands::PROTECTION_COMMANDS.iter())
             .chain(super::handler_commands::HANDLER_COMMANDS.iter())
+            .chain(super::calls_commands::CALL_COMMANDS.iter())
             .collect()
     });
     &ALL
@@ -107,8 +108,8 @@ const CORE_COMMANDS: [CliCommand; 9] = [
     },
     CliCommand {
         words: c"secast show number",
-        summary: c"Check a dialled number against the fraud lists",
-        usage: c"Usage: secast show number <digits>\n       Which premium-rate or fraud list the number falls under (+, 00 and 011\n       international prefixes are understood).\n",
+        summary: c"Show how the call guard reads a dialled number",
+        usage: c"Usage: secast show number <digits>\n       The number's E.164 form, country and class (read with the [calls] country\n       and prefixes), the premium-rate, fraud or high-risk list it falls under, and\n       the limits that count a call to it now.\n",
         extra: (1, 1),
         run: |args, s| {
             let dialled = args.first()?;

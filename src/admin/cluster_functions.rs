@@ -1,8 +1,8 @@
 //! `SECAST_LOCATE(aor[,field])`: where an extension is registered in the cluster, answered
 //! from the registry the cluster thread keeps (a read lock for one lookup, never Redis).
 
-use super::DialplanFunction;
 use super::cluster_page;
+use super::{DialplanFunction, Reader};
 use crate::cluster::contact::{MAX_AOR, valid_name};
 use crate::util::escape::for_log;
 use crate::worker::Shared;
@@ -23,7 +23,8 @@ pub const CLUSTER_FUNCTIONS: [DialplanFunction; 1] = [DialplanFunction {
     synopsis: c"Where an extension is registered in the res_secast cluster, as a dial string",
     syntax: c"SECAST_LOCATE(aor[,field])",
     description: c"Returns a dial string that reaches the AOR from this server: PJSIP/<aor> when it is registered here, PJSIP/<aor>@<endpoint> or PJSIP/<trunk_endpoint>/sip:<aor>@<address> when it is registered on another node, so that Dial(${SECAST_LOCATE(${EXTEN})}) works. Other fields: node, contact, address, user_agent, transport, expires (Unix time). Empty when the AOR is registered nowhere.",
-    value: locate,
+    value: Some(Reader::Plain(locate)),
+    write: None,
 }];
 
 fn locate(args: &[String], shared: &Shared) -> Result<String, String> {

@@ -5,18 +5,30 @@
 
 use std::ffi::CStr;
 
+use super::channel_context::ChannelContext;
 use super::function_args;
 use crate::lookups::geo::GEO_FIELDS;
 use crate::util::escape::for_log;
 use crate::worker::Shared;
+
+/// How a function is read: from its arguments alone, or also from the channel it runs on.
+pub enum Reader {
+    Plain(fn(&[String], &Shared) -> Result<String, String>),
+    OnChannel(fn(&[String], &Shared, &mut dyn ChannelContext) -> Result<String, String>),
+}
+
+/// `Set(FUNC(arguments)=value)`: Ok, or what is wrong (logged as a warning).
+pub type Writer = fn(&[String], &str, &Shared) -> Result<(), String>;
 
 pub struct DialplanFunction {
     pub name: &'static CStr,
     pub synopsis: &'static CStr,
     pub syntax: &'static CStr,
     pub description: &'static CStr,
-    /// The value for the arguments, or what is wrong with them (logged as a warning).
-    pub value: fn(&[String], &Shared) -> Result<String, String>,
+    /// The value for the arguments, or what is wrong with them (logged as a warning); None for
+    /// a function that is only written.
+    pub value: Option<Reader>,
+    pub write: Option<Writer>,
 }
 
 /// How many functions the host can register (its entry table is a fixed-size static).
@@ -30,6 +42,7 @@ pub fn functions() -> &'static [&'static DialplanFunction] {
             LOOKUP_FUNCTIONS
                 .iter()
                 .chain(super::cluster_functions::CLUSTER_FUNCTIONS.iter())
+                .chain(super::calls_functions::CALL_FUNCTIONS.iter())
                 .collect()
         });
     &ALL
@@ -42,20 +55,27 @@ const LOOKUP_FUNCTIONS: [DialplanFunction; 2] = [
         synopsis: c"Where res_secast's GeoIP database places an address",
         syntax: c"SECAST_GEO(address[,field])",
         description: c"Returns the field (country by default; continent, subdivision, subdivision_name, city, asn, as_org) for the address, which may carry a port as CHANNEL(pjsip,remote_addr) returns it. Empty when the database has no answer or geofencing is off.",
-        value: geo,
+        value: Some(Reader::Plain(geo)),
+        write: None,
     },
     DialplanFunction {
         name: c"SECAST_RISK",
-        synopsis: c"res_secast's risk score for an address",
-        syntax: c"SECAST_RISK(address)",
-        description: c"Returns the address's current risk score, 0 to 100 (100 while it is banned).",
-        value: risk,
+        synopsis: c"res_secast's risk score for an address or an account",
+        syntax: c"SECAST_RISK(address|account)",
+        description: c"Returns the current risk score, 0 to 100, of the address (100 while it is banned), or of the account (endpoint) when the argument is no address: failures against it from many sources, logins after failing other accounts.",
+        value: Some(Reader::Plain(risk)),
+        write: None,
     },
 ];
 
 impl DialplanFunction {
     /// The value for `arguments` (the text inside the parentheses; None when there were none).
-    pub fn read(&self, arguments: Option<&str>, shared: Option<&Shared>) -> Result<String, String> {
+    pub fn read(
+        &self,
+        arguments: Option<&str>,
+        shared: Option<&Shared>,
+        channel: &mut dyn ChannelContext,
+    ) -> Result<String, String> {
         let Some(text) = arguments else {
             return Err(format!(
                 "needs arguments: {}",
@@ -63,7 +83,36 @@ impl DialplanFunction {
             ));
         };
         let shared = shared.ok_or_else(|| "res_secast is not running".to_owned())?;
-        (self.value)(&function_args::split(text), shared)
+        let args = function_args::split(text);
+        match &self.value {
+            Some(Reader::Plain(f)) => f(&args, shared),
+            Some(Reader::OnChannel(f)) => f(&args, shared, channel),
+            None => Err(format!(
+                "is written, not read: Set({}={})",
+                self.syntax.to_string_lossy(),
+                "value"
+            )),
+        }
+    }
+
+    /// `Set(FUNC(arguments)=value)`.
+    pub fn write(
+        &self,
+        arguments: Option<&str>,
+        value: &str,
+        shared: Option<&Shared>,
+    ) -> Result<(), String> {
+        let Some(write) = self.write else {
+            return Err("cannot be written".to_owned());
+        };
+        let Some(text) = arguments else {
+            return Err(format!(
+                "needs arguments: {}",
+                self.syntax.to_string_lossy()
+            ));
+        };
+        let shared = shared.ok_or_else(|| "res_secast is not running".to_owned())?;
+        write(&function_args::split(text), value, shared)
     }
 }
 
@@ -93,8 +142,11 @@ fn geo(args: &[String], shared: &Shared) -> Result<String, String> {
 }
 
 fn risk(args: &[String], shared: &Shared) -> Result<String, String> {
-    let ip = function_args::address(args)?;
-    Ok(shared.risk_of(ip).to_string())
+    if let Ok(ip) = function_args::address(args) {
+        return Ok(shared.risk_of(ip).to_string());
+    }
+    let account = function_args::account(args.first().map(String::as_str))?;
+    Ok(shared.risk_of_account(account).to_string())
 }
 
 #[cfg(test)]
@@ -116,10 +168,11 @@ mod tests {
     #[test]
     fn a_function_without_parentheses_says_what_it_needs() {
         let f = functions()[0];
-        let err = f.read(None, None).unwrap_err();
+        let no = &mut super::super::channel_context::NoChannel;
+        let err = f.read(None, None, no).unwrap_err();
         assert!(err.contains(f.syntax.to_str().unwrap()), "{err}");
         assert_eq!(
-            f.read(Some("203.0.113.5"), None).unwrap_err(),
+            f.read(Some("203.0.113.5"), None, no).unwrap_err(),
             "res_secast is not running"
         );
     }

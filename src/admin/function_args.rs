@@ -16,6 +16,21 @@ pub fn address(args: &[String]) -> Result<IpAddr, String> {
     parse_host_address(text).ok_or_else(|| format!("'{}' is not an IP address", for_log(text)))
 }
 
+/// Longest account name taken from the dialplan.
+pub const MAX_ACCOUNT_BYTES: usize = 128;
+
+/// An account (endpoint) name given as an argument: not empty, not absurdly long.
+pub fn account(text: Option<&str>) -> Result<&str, String> {
+    match text.map(str::trim) {
+        None | Some("") => Err("needs an account or an address".to_owned()),
+        Some(a) if a.len() > MAX_ACCOUNT_BYTES => Err(format!(
+            "account name longer than {MAX_ACCOUNT_BYTES} bytes: '{}…'",
+            for_log(&a[..a.floor_char_boundary(32)])
+        )),
+        Some(a) => Ok(a),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,10 @@ pub mod ask;
 pub mod audit_commands;
 pub mod ban_list;
 mod ban_time;
+pub mod calls_commands;
+pub mod calls_functions;
+pub mod calls_page;
+pub mod channel_context;
 pub mod cli_args;
 pub mod cli_commands;
 pub mod cluster_commands;
@@ -25,13 +29,10 @@ pub mod status_page;
 pub mod version;
 pub mod whitelist_page;
 
-pub use cli_commands::CliCommand;
-
-/// The same for dialplan functions and their assembly in `dialplan_functions`.
-pub use dialplan_functions::DialplanFunction;
-
 // The table types, for capability table files to name through their parent (a table file and
 // the assembly naming each other would be an import circle).
+pub use cli_commands::CliCommand;
+pub use dialplan_functions::{DialplanFunction, Reader};
 
 /// What every command answers while the module is loaded but not running.
 pub const NOT_RUNNING: &str = "res_secast is loaded but not running\n";

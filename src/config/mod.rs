@@ -10,6 +10,8 @@
 //! a key definition is, [`values`] holds the parsers, and [`KEYS`] below is the whole table.
 
 mod audit;
+mod call_limits;
+mod calls;
 mod cluster;
 mod entry;
 mod escalation;
@@ -28,6 +30,8 @@ pub mod values;
 mod whitelist;
 
 pub use audit::{AuditConfig, AuditIgnore};
+pub use call_limits::{CallLimit, DestinationMatch, TimeWindow};
+pub use calls::CallsConfig;
 pub use cluster::{ClusterConfig, Shares, valid_endpoint_name, valid_node_name};
 pub use entry::ConfigEntry;
 pub use escalation::Escalation;
@@ -46,7 +50,7 @@ pub use whitelist::WhitelistConfig;
 
 /// The running configuration. Defaults live in each section's `Default` and nowhere else; the
 /// sample `module-config/secast.conf` documents the same keys (a test checks it).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub general: General,
     pub whitelist: WhitelistConfig,
@@ -61,6 +65,30 @@ pub struct Config {
     pub cluster: ClusterConfig,
     /// `[handler-NAME]` sections, in file order.
     pub handlers: Vec<HandlerConfig>,
+    pub calls: CallsConfig,
+    /// The `[calls-NAME]` limits: the built-in ones first, then new names in file order.
+    pub call_limits: Vec<CallLimit>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            general: General::default(),
+            whitelist: WhitelistConfig::default(),
+            firewall: FirewallConfig::default(),
+            ledger: LedgerConfig::default(),
+            escalation: Escalation::default(),
+            rules: Rules::default(),
+            geo: GeoConfig::default(),
+            intel: IntelConfig::default(),
+            fraud: FraudConfig::default(),
+            calls: CallsConfig::default(),
+            call_limits: CallLimit::built_in(),
+            audit: AuditConfig::default(),
+            cluster: ClusterConfig::default(),
+            handlers: Vec::new(),
+        }
+    }
 }
 
 /// Every key res_secast understands, section by section.
@@ -78,6 +106,8 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         audit::keys(),
         cluster::keys(),
         handlers::keys(),
+        calls::keys(),
+        call_limits::keys(),
     ]
     .into_iter()
     .flatten()

@@ -46,3 +46,36 @@ pub struct FraudAlert {
     /// Live channels to hang up because of it (the rule says `hangup = yes`).
     pub hang_up: Vec<String>,
 }
+
+impl FraudAlert {
+    /// One line saying what was reached and why: SECAST_REASON on the channel, `Reason` in the
+    /// AMI event and the log, word for word.
+    pub fn reason(&self) -> String {
+        match self.counter.as_str() {
+            "restricted" => {
+                let risk = if self.value > 0 {
+                    format!(" (risk {})", self.value)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "restricted by {}{risk}: international and high-risk calls refused",
+                    self.rule
+                )
+            }
+            "new_country" => format!(
+                "{}: first call to {} from this account",
+                self.rule,
+                self.country.as_deref().unwrap_or("this country")
+            ),
+            "duration" => format!(
+                "{}: call up {}s, above the {} level",
+                self.rule, self.value, self.level
+            ),
+            counter => format!(
+                "{}: {counter} {} above the {} level",
+                self.rule, self.value, self.level
+            ),
+        }
+    }
+}

@@ -146,12 +146,17 @@ impl Engine {
         if neighbourly {
             self.neighbours.record_offender(net.addr(), now);
         }
-        self.bans.insert(ban.clone());
+        self.insert_ban(ban.clone());
+        self.counters.bans += 1;
+        ban
+    }
+
+    /// Puts a ban in force in the table, and tells the published view.
+    pub(super) fn insert_ban(&mut self, ban: Ban) {
         if self.publishing {
             self.changes.push(Change::Banned(ban.clone()));
         }
-        self.counters.bans += 1;
-        ban
+        self.bans.insert(ban);
     }
 
     /// `secast ban`: refuses a network no firewall can apply and one covering a protected

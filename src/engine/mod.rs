@@ -218,10 +218,7 @@ impl Engine {
                 });
                 continue;
             }
-            if self.publishing {
-                self.changes.push(Change::Banned(ban.clone()));
-            }
-            self.bans.insert(ban);
+            self.insert_ban(ban);
         }
         let keep_from = now.saturating_sub(window_ms(self.cfg.escalation.history));
         for (net, at) in offences.into_iter().filter(|(_, at)| *at >= keep_from) {
@@ -233,6 +230,11 @@ impl Engine {
     /// The key a source's state is kept under (its address, or its IPv6 prefix).
     pub fn source_key(&self, ip: IpAddr) -> IpAddr {
         source_key(ip, self.cfg.general.ipv6_prefix)
+    }
+
+    /// Forgets an account's risk and failures (`secast clear account`); whether it was tracked.
+    pub fn clear_account(&mut self, account: &str) -> bool {
+        self.accounts.remove(account).is_some()
     }
 
     /// Scores one event and returns what should happen because of it.

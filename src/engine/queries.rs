@@ -50,6 +50,13 @@ impl Engine {
             .map_or(0, |s| s.risk.score(now, self.cfg.general.risk_half_life))
     }
 
+    /// An account's risk, 0 to 100 (0 when not tracked).
+    pub fn account_risk(&self, account: &str, now: Millis) -> u8 {
+        self.accounts
+            .get(account)
+            .map_or(0, |a| a.risk.score(now, self.cfg.general.risk_half_life))
+    }
+
     pub fn ip_report(&self, ip: IpAddr, now: Millis, recent: usize) -> IpReport {
         let ip = crate::util::net::canonical_ip(ip);
         let cfg = &self.cfg;

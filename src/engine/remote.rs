@@ -185,16 +185,17 @@ impl Engine {
         if net.prefix_len() == net.max_prefix_len() {
             self.neighbours.record_offender(net.addr(), ban.since);
             // The failures that earned the ban elsewhere are part of the same attack.
-            if let Some(st) = self.ips.get_mut(&net.addr()) {
+            let key = source_key(net.addr(), self.cfg.general.ipv6_prefix);
+            if let Some(st) = self.ips.get_mut(&key) {
                 st.brute.reset();
                 st.ami.reset();
                 st.flood.reset();
                 st.slow.reset();
             }
-            self.enumerating.remove(&net.addr());
+            self.enumerating.remove(&key);
         }
         let ban = Ban { net, ..ban };
-        self.bans.insert(ban.clone());
+        self.insert_ban(ban.clone());
         self.counters.remote_bans += 1;
         Ok(Some(ban))
     }

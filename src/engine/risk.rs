@@ -78,6 +78,11 @@ impl Risk {
         parts
     }
 
+    /// Drops one rule's points (its counted things turned out harmless).
+    pub fn forget(&mut self, rule: RuleId) {
+        self.points[rule.index()] = 0.0;
+    }
+
     pub fn clear(&mut self) {
         self.points = [0.0; RuleId::COUNT];
     }

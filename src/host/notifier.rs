@@ -1,10 +1,13 @@
-//! Bans, unbans, alerts and audit results told to the admin: a log line, and an AMI event in
-//! the `security` class (SecAstBan, SecAstUnban, SecAstAlert, SecAstAudit) for whatever
-//! listens on the manager interface.
+//! Bans, unbans, alerts, toll-fraud findings and audit results told to the admin: a log line,
+//! and an AMI event in the `security` class (SecAstBan, SecAstUnban, SecAstAlert, SecAstFraud,
+//! SecAstAudit) for whatever listens on the manager interface. Toll-fraud findings that ask for
+//! it hang the offending channels up from here: the enforcer's own thread, never one of
+//! Asterisk's that something waits for.
 
+use super::ffi::channel;
 use super::ffi::log::host_log;
 use super::ffi::manager::manager_event;
-use crate::decision::{Alert, AuditSummary, Ban, UnbanReason};
+use crate::decision::{Alert, AuditSummary, Ban, FraudAlert, FraudLevel, UnbanReason};
 use crate::enforce::Notifier;
 use crate::util::duration;
 use crate::util::log::Level;
@@ -98,5 +101,57 @@ impl Notifier for AsteriskNotifier {
                 ("At", (summary.at / 1000).to_string()),
             ],
         );
+    }
+
+    fn fraud(&self, f: &FraudAlert) {
+        let reason = f.reason();
+        let level = match f.level {
+            FraudLevel::Critical => Level::Warning,
+            FraudLevel::Warning => Level::Notice,
+        };
+        host_log!(
+            level,
+            "toll fraud ({}): account \"{}\"{} calling {}: {reason}",
+            f.level,
+            f.account,
+            f.address.map(|a| format!(" from {a}")).unwrap_or_default(),
+            f.destination,
+        );
+        let mut fields = vec![
+            ("Account", f.account.clone()),
+            ("Destination", f.destination.clone()),
+            (
+                "E164",
+                f.e164
+                    .as_deref()
+                    .map(|e| format!("+{e}"))
+                    .unwrap_or_default(),
+            ),
+            ("Country", f.country.clone().unwrap_or_default()),
+            ("Class", f.class.clone().unwrap_or_default()),
+            ("Counter", f.counter.clone()),
+            ("Value", f.value.to_string()),
+            ("Level", f.level.to_string()),
+            ("Rule", f.rule.clone()),
+            ("Reason", reason.clone()),
+            (
+                "HangUp",
+                if f.hang_up.is_empty() { "no" } else { "yes" }.to_owned(),
+            ),
+        ];
+        if let Some(ip) = f.address {
+            fields.insert(1, ("Address", ip.to_string()));
+        }
+        manager_event(c"SecAstFraud", &fields);
+        for uniqueid in &f.hang_up {
+            if channel::hang_up(uniqueid) {
+                host_log!(
+                    Level::Warning,
+                    "hung up channel {} of account \"{}\": {reason}",
+                    crate::util::escape::for_log(uniqueid),
+                    f.account
+                );
+            }
+        }
     }
 }

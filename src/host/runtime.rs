@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use super::audit_runner::AuditThread;
 use super::cluster::{self, ClusterRuntime};
 use super::config_load;
+use super::ffi::channel_topic::ChannelWatch;
 use super::ffi::child_reaping::AsteriskReaping;
 use super::ffi::log::{AsteriskLog, host_log};
 use super::ffi::security_topic::Subscription;
@@ -31,6 +32,8 @@ use std::sync::Arc;
 struct Runtime {
     audit: AuditThread,
     subscription: Subscription,
+    /// The call guard's passive watch; None when Asterisk refused the subscription.
+    watch: Option<ChannelWatch>,
     pipeline: Pipeline,
     enforcer: Enforcer,
     /// For the whole load: the engine and the notifier hold it, whether or not a link runs.
@@ -181,6 +184,16 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
             return Err(format!("cannot start the audit thread: {e}"));
         }
     };
+    pipeline
+        .shared
+        .set_channel_probe(Some(Arc::new(super::ffi::channel::exists)));
+    let watch = ChannelWatch::open(pipeline.shared.clone());
+    if watch.is_none() {
+        host_log!(
+            Level::Error,
+            "cannot subscribe to Asterisk's channel topic: the passive call watch is off (SECAST_CALLCHECK still works)"
+        );
+    }
     state::set(Some(pipeline.shared.clone()));
     if !cli::register(module) {
         host_log!(
@@ -206,6 +219,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     *slot = Some(Runtime {
         audit,
         subscription,
+        watch,
         pipeline,
         enforcer,
         hub,
@@ -230,6 +244,9 @@ fn teardown(rt: Runtime) {
     manager::unregister_actions();
     rt.subscription.close();
     rt.audit.stop();
+    if let Some(w) = rt.watch {
+        w.close();
+    }
     functions::unregister();
     cli::unregister();
     state::set(None);

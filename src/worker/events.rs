@@ -7,6 +7,7 @@ use crossbeam_channel::Sender;
 use super::dispatch::dispatch;
 use super::shared::Shared;
 use crate::cluster::{Hub, Login};
+use crate::decision::{Action, RuleId};
 use crate::enforce::Order;
 use crate::intake::{EventKind, RawEvent, SecurityEvent};
 use crate::util::escape::for_log;
@@ -49,6 +50,7 @@ pub(super) fn process(
                 super::shared::publish(&mut engine, &shared.published);
                 (actions, share)
             };
+            restrict_flagged_accounts(&actions, ev.named_account(), shared, now, log);
             dispatch(actions, None, orders);
             if let Some(hub) = hub {
                 // Counted here, sent by the cluster thread in a batch 50 ms later.
@@ -100,4 +102,34 @@ fn note_login(hub: &Hub, ev: &SecurityEvent) {
             .map(|t| t.name().to_owned())
             .unwrap_or_default(),
     });
+}
+
+/// The engine's alerts about an account (`stolen_credentials`, `distributed`) restrict its
+/// calls: a guessed password must not turn into a phone bill. The account named is the raw
+/// one from the event (the alert carries it escaped, for display).
+fn restrict_flagged_accounts(
+    actions: &[Action],
+    account: Option<&str>,
+    shared: &Shared,
+    now: crate::util::time::Millis,
+    log: &dyn LogSink,
+) {
+    let Some(account) = account else { return };
+    for a in actions {
+        if let Action::Alert(alert) = a
+            && matches!(alert.rule, RuleId::StolenCredentials | RuleId::Distributed)
+            && shared
+                .calls
+                .on_account_alert(account, alert.rule.name(), now)
+        {
+            log.log(
+                Level::Notice,
+                &format!(
+                    "account \"{}\" restricted after {}: international and high-risk calls refused",
+                    for_log(account),
+                    alert.rule
+                ),
+            );
+        }
+    }
 }

@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use crate::calls::{BUILTIN_HIGH_RISK, CallPolicy, HIGH_RISK_CLASS};
 use crate::config::Config;
 use crate::lookups::Lookups;
 use crate::lookups::geo::{GeoPolicy, GeoSource, parse_rule};
 use crate::lookups::intel::BlocklistSource;
-use crate::lookups::numbers::NumberLists;
+use crate::lookups::numbers::{BuiltinList, NumberCategory, NumberListSpec, NumberLists};
 use crate::util::log::{Level, LogSink};
 
 /// The files behind a [`Lookups`] snapshot.
@@ -48,6 +49,33 @@ fn build_policy(cfg: &Config, log: &dyn LogSink) -> GeoPolicy {
     GeoPolicy::new(rules, g.default_allow, g.action, local)
 }
 
+/// The `[fraud]` number lists and the high-risk list (`[calls] high_risk_list`), their prefixes
+/// read with the PBX's dialling habits (`[calls] country`…), as dialled numbers will be.
+fn load_numbers(cfg: &Config) -> (NumberLists, Vec<crate::lookups::list_issue::ListIssue>) {
+    let dialling = CallPolicy::dialling_of(cfg);
+    let read = |s: &str| dialling.read(s).map(|n| n.digits);
+    let high_risk = NumberCategory::Other(HIGH_RISK_CLASS.to_owned());
+    let mut specs = cfg.fraud.lists.clone();
+    let mut builtin = Vec::new();
+    match cfg.calls.high_risk_list.as_str() {
+        "none" => {}
+        "builtin" => builtin.push(BuiltinList {
+            name: "secast-high-risk",
+            category: high_risk,
+            text: BUILTIN_HIGH_RISK,
+        }),
+        path => specs.push(NumberListSpec {
+            name: std::path::Path::new(path).file_name().map_or_else(
+                || "high-risk".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+            path: path.into(),
+            category: high_risk,
+        }),
+    }
+    NumberLists::load(&specs, &builtin, &read)
+}
+
 impl LookupSources {
     /// Opens every configured file, logging what could not be read; nothing here is fatal.
     pub fn open(cfg: &Config, log: &dyn LogSink) -> LookupSources {
@@ -85,7 +113,7 @@ impl LookupSources {
                 ),
             );
         }
-        let (numbers, issues) = NumberLists::load(&cfg.fraud.lists);
+        let (numbers, issues) = load_numbers(cfg);
         for i in issues {
             log.log(Level::Warning, &format!("number list {i}"));
         }

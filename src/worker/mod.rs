@@ -41,8 +41,9 @@ pub use lookup_sources::LookupSources;
 pub use protection_refresh::{PjsipReader, ProtectionReaders, ProtectionRefresher};
 pub use published::{Published, PublishedCounters};
 pub use services::Services;
-pub use shared::Shared;
+pub use shared::{ChannelProbe, Shared};
 
+use crate::calls::{CallGuard, CallPolicy};
 use crate::config::Config;
 use crate::enforce::Order;
 use crate::engine::Engine;
@@ -92,6 +93,8 @@ impl Pipeline {
         engine.start_publishing(now);
         shared::publish(&mut engine, &published);
         let (wake_tx, wake_rx) = bounded(1);
+        let calls = CallGuard::new(CallPolicy::new(&config));
+        let orders = services.enforcer;
         let shared = Arc::new(Shared {
             config: RwLock::new(config),
             event_counters: Mutex::new(EventCounters::default()),
@@ -103,6 +106,9 @@ impl Pipeline {
             log: log.clone(),
             commands: tx.clone(),
             clock: services.clock,
+            calls,
+            orders: orders.clone(),
+            channel_probe: RwLock::new(None),
             enforcement: services.enforcer_stats,
             handlers: services.handlers,
             ingress: IngressCounters::default(),
@@ -113,7 +119,6 @@ impl Pipeline {
             cluster: services.cluster,
         });
         let worker_shared = shared.clone();
-        let orders = services.enforcer;
         let worker = std::thread::Builder::new()
             .name("secast-engine".into())
             .spawn(move || run(rx, &worker_shared, orders, log.as_ref()))?;
@@ -195,6 +200,7 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                     last_counters_sweep = Instant::now();
                     shared.event_counters().sweep(shared.now());
                 }
+                shared.calls_tick();
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();

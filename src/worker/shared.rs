@@ -17,16 +17,20 @@ use super::ingress_counters::IngressCounters;
 use super::lookup_sources::LookupSources;
 use super::published::Published;
 use crate::audit::AuditDesk;
+use crate::calls::{CallGuard, CallPolicy, CheckOutcome, CheckRequest, Dial, RiskView};
 use crate::cluster::Hub;
 use crate::config::Config;
-use crate::decision::Command;
-use crate::enforce::EnforcerStats;
+use crate::decision::{Action, Command, FraudAlert};
 use crate::enforce::handlers::HandlerBoard;
+use crate::enforce::{EnforcerStats, Order};
 use crate::engine::Engine;
 use crate::lookups::Lookups;
 use crate::util::lock::{LockExt, RwLockExt};
 use crate::util::log::LogSink;
 use crate::util::time::Millis;
+
+/// Whether a channel with this uniqueid still exists.
+pub type ChannelProbe = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 pub struct Shared {
     pub(super) config: RwLock<Arc<Config>>,
@@ -43,6 +47,12 @@ pub struct Shared {
     /// Wakes the protection refresher (reload); None when there is none.
     pub(super) protection_wake: Option<Sender<()>>,
     pub clock: fn() -> Millis,
+    /// The toll-fraud guard: its own state and locks, never the engine's.
+    pub calls: CallGuard,
+    /// Where decisions go (the enforcer's queue; never waits); None: counting only.
+    pub(super) orders: Option<Sender<Order>>,
+    /// Asks Asterisk whether a channel still exists (set by the host layer).
+    pub(super) channel_probe: RwLock<Option<ChannelProbe>>,
     pub enforcement: Option<Arc<EnforcerStats>>,
     /// The event handlers, when any run.
     pub handlers: Option<Arc<HandlerBoard>>,
@@ -121,10 +131,12 @@ impl Shared {
         let mut sources = LookupSources::open(&cfg, self.log.as_ref());
         let lookups = Arc::new(sources.snapshot());
         let cfg = Arc::new(cfg);
+        let calls = CallPolicy::new(&cfg);
         let mut engine = self.engine();
         *self.config.write_locked() = cfg.clone();
         self.published
             .configure(cfg.general.risk_half_life, cfg.general.ipv6_prefix);
+        self.calls.reconfigure(calls);
         engine.reconfigure(cfg);
         engine.set_lookups(lookups.clone());
         for change in engine.drain_changes() {
@@ -174,6 +186,76 @@ impl Shared {
 
     pub fn uptime(&self) -> Duration {
         self.started.elapsed()
+    }
+
+    /// Hands the call guard's findings to the enforcer (AMI, log, hang-ups, handlers). Never
+    /// waits: callable from a dialplan or stasis thread.
+    pub fn dispatch_fraud(&self, alerts: Vec<FraudAlert>) {
+        if alerts.is_empty() {
+            return;
+        }
+        if let Some(tx) = &self.orders {
+            let _ = tx.send(Order::Act {
+                actions: alerts.into_iter().map(Action::Fraud).collect(),
+                ack: None,
+                decided: Instant::now(),
+            });
+        }
+    }
+
+    /// SECAST_CALLCHECK on a dialplan thread: check and reserve in one step; the findings go
+    /// to the enforcer. Reads the lists snapshot (an Arc clone) and the engine's risk for
+    /// the caller; never waits for the engine worker's queue.
+    pub fn call_check(&self, req: &CheckRequest) -> CheckOutcome {
+        let lookups = self.lookups();
+        let mut outcome = self.calls.check(req, &lookups.numbers, self, self.now());
+        self.dispatch_fraud(std::mem::take(&mut outcome.alerts));
+        outcome
+    }
+
+    /// A Dial message, from the stasis thread (see `CallGuard::on_dial`).
+    pub fn call_dial(&self, dial: &Dial) {
+        let lookups = self.lookups();
+        let alerts = self.calls.on_dial(dial, &lookups.numbers, self, self.now());
+        self.dispatch_fraud(alerts);
+    }
+
+    /// Lets the call guard ask Asterisk whether a channel still exists (its sweep).
+    pub fn set_channel_probe(&self, probe: Option<ChannelProbe>) {
+        *self.channel_probe.write_locked() = probe;
+    }
+
+    /// The call guard's clock: duration levels and sweeps (engine worker thread).
+    pub(super) fn calls_tick(&self) {
+        let probe = self.channel_probe.read_locked().clone();
+        let alive = probe.as_ref().map(|p| p.as_ref() as &dyn Fn(&str) -> bool);
+        let alerts = self.calls.tick(self.now(), alive);
+        self.dispatch_fraud(alerts);
+    }
+
+    /// `secast clear account ID`: the call guard's restriction and counters, and the engine's
+    /// risk for the account. Whether anything was known about it.
+    pub fn clear_account(&self, account: &str) -> bool {
+        let calls = self.calls.clear_account(account);
+        let engine = self.engine().clear_account(account);
+        calls || engine
+    }
+}
+
+/// The engine's view of risk for the call guard: today over the engine's lock, held for one
+/// lookup. The one place to switch to a published, lock-free view.
+/// The call guard reads risk on dialplan threads: from the published view, never the engine.
+impl RiskView for Shared {
+    fn is_banned(&self, ip: IpAddr) -> bool {
+        Shared::is_banned(self, ip)
+    }
+
+    fn risk_of(&self, ip: IpAddr) -> u8 {
+        Shared::risk_of(self, ip)
+    }
+
+    fn risk_of_account(&self, account: &str) -> u8 {
+        Shared::risk_of_account(self, account)
     }
 }
 

@@ -30,6 +30,13 @@
 #define SECAST_EVENT_FLAG_REPORTING EVENT_FLAG_REPORTING
 #define SECAST_MAX_MANHEADERS AST_MAX_MANHEADERS
 typedef int (*secast_manager_action)(struct mansession *s, const struct message *m);
+#include "asterisk/channel.h"
+#include "asterisk/datastore.h"
+#include "asterisk/stasis_channels.h"
+#define SECAST_EVENT_FLAG_SECURITY EVENT_FLAG_SECURITY
+#define SECAST_SOFTHANGUP_EXPLICIT AST_SOFTHANGUP_EXPLICIT
+#define SECAST_FLAG_OUTGOING AST_FLAG_OUTGOING
+#define SECAST_FLAG_DEAD AST_FLAG_DEAD
 #else
 #include "secast_asterisk.h"
 #endif
@@ -157,6 +164,42 @@ int main(void)
 	SIZE(message);
 	OFF(message, hdrcount);
 	OFF(message, headers);
+	OFF(ast_channel_tech, type);
+
+	SIZE(ast_datastore_info);
+	OFF(ast_datastore_info, type);
+	OFF(ast_datastore_info, duplicate);
+	OFF(ast_datastore_info, destroy);
+	OFF(ast_datastore_info, chan_fixup);
+	OFF(ast_datastore_info, chan_breakdown);
+	SIZE(ast_datastore);
+	OFF(ast_datastore, uid);
+	OFF(ast_datastore, data);
+	OFF(ast_datastore, info);
+	OFF(ast_datastore, mod);
+	OFF(ast_datastore, inheritance);
+	OFF(ast_datastore, entry);
+
+	SIZE(ast_channel_snapshot_update);
+	OFF(ast_channel_snapshot_update, old_snapshot);
+	OFF(ast_channel_snapshot_update, new_snapshot);
+	SIZE(ast_channel_snapshot);
+	OFF(ast_channel_snapshot, base);
+	OFF(ast_channel_snapshot, peer);
+	OFF(ast_channel_snapshot, hangup);
+	OFF(ast_channel_snapshot, state);
+	OFF(ast_channel_snapshot, flags);
+	OFF(ast_channel_snapshot, ari_vars);
+	SIZE(ast_channel_snapshot_base);
+	OFF(ast_channel_snapshot_base, name);
+	OFF(ast_channel_snapshot_base, uniqueid);
+	OFF(ast_channel_snapshot_base, accountcode);
+	OFF(ast_channel_snapshot_base, type);
+	OFF(ast_channel_snapshot_base, tenantid);
+	OFF(ast_channel_snapshot_base, creationtime);
+	OFF(ast_channel_snapshot_base, protocol_id);
+	OFF(ast_channel_snapshot_peer, linkedid);
+	OFF(ast_channel_snapshot_hangup, cause);
 
 	/* Enum values the module passes to Asterisk. */
 	printf("value AST_MODULE_LOAD_DECLINE %d\n", (int)AST_MODULE_LOAD_DECLINE);
@@ -185,5 +228,9 @@ int main(void)
 	printf("value AST_HANDLER_ONLY_STRING %d\n", (int)AST_HANDLER_ONLY_STRING);
 	printf("value EVENT_FLAG_REPORTING %d\n", (int)SECAST_EVENT_FLAG_REPORTING);
 	printf("value AST_MAX_MANHEADERS %d\n", (int)SECAST_MAX_MANHEADERS);
+	printf("value AST_SOFTHANGUP_EXPLICIT %d\n", (int)SECAST_SOFTHANGUP_EXPLICIT);
+	printf("value AST_FLAG_OUTGOING %d AST_FLAG_DEAD %d\n", (int)SECAST_FLAG_OUTGOING,
+		(int)SECAST_FLAG_DEAD);
+	printf("value AO2_LOCK_REQ_MUTEX %d\n", (int)AO2_LOCK_REQ_MUTEX);
 	return 0;
 }

@@ -9,6 +9,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+/// Extra AMI users (`secast-reader`, which reads the security class, and `secast-reporter`)
+/// for tests that listen for events: pass as `SECAST_ETC_APPEND` (see [`ami_users_env`]).
+pub const AMI_USERS: &str = "sandbox/etc-ami-users";
+
+/// The environment for `asterisk.sh up` that appends [`AMI_USERS`].
+pub fn ami_users_env() -> (&'static str, String) {
+    (
+        "SECAST_ETC_APPEND",
+        repo().join(AMI_USERS).to_string_lossy().into_owned(),
+    )
+}
+
 /// The sandbox users' passwords (sandbox/etc/pjsip.conf): 1001, 1002 and 1003.
 pub const PASSWORD_1001: &str = "Sandbox-alpha-pw";
 pub const PASSWORD_1002: &str = "Sandbox-bravo-pw";
@@ -298,6 +310,128 @@ while True:
         ami_finish(child, actions)
     }
 
+    /// The carrier (a sipp UAS on 127.0.0.30:5070 in the namespace) answering `count` calls
+    /// with `sandbox/sipp/call-uas-{scenario}.xml`, in the background; wait for it.
+    pub fn carrier(&self, scenario: &str, count: u32, pause_ms: u32) -> std::process::Child {
+        let child = Command::new(script("call.sh"))
+            .args([
+                &self.name,
+                "carrier",
+                scenario,
+                &count.to_string(),
+                &pause_ms.to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("call.sh starts");
+        // Give sipp a moment to bind its port before calls arrive.
+        std::thread::sleep(Duration::from_millis(400));
+        child
+    }
+
+    /// Endpoint 1001 placing `count` calls to `number` with
+    /// `sandbox/sipp/call-uac-{scenario}.xml`; returns (successful, failed).
+    pub fn calls(
+        &self,
+        scenario: &str,
+        number: &str,
+        count: u32,
+        rate: u32,
+        limit: u32,
+        pause_ms: u32,
+    ) -> (u32, u32) {
+        self.calls_from(scenario, number, count, rate, limit, pause_ms, "127.0.0.10")
+    }
+
+    /// [`Asterisk::calls`] from another source address.
+    #[allow(clippy::too_many_arguments)]
+    pub fn calls_from(
+        &self,
+        scenario: &str,
+        number: &str,
+        count: u32,
+        rate: u32,
+        limit: u32,
+        pause_ms: u32,
+        source: &str,
+    ) -> (u32, u32) {
+        let out = run(Command::new(script("call.sh")).args([
+            &self.name,
+            "caller",
+            scenario,
+            number,
+            &count.to_string(),
+            &rate.to_string(),
+            &limit.to_string(),
+            &pause_ms.to_string(),
+            source,
+        ]));
+        let t = text(&out);
+        assert!(out.status.success(), "call.sh failed:\n{t}");
+        call_counts(&t)
+    }
+
+    /// [`Asterisk::calls`] in the background; read the result with [`call_counts`] of its
+    /// output.
+    pub fn calls_in_background(
+        &self,
+        scenario: &str,
+        number: &str,
+        count: u32,
+        rate: u32,
+        limit: u32,
+        pause_ms: u32,
+    ) -> std::process::Child {
+        Command::new(script("call.sh"))
+            .args([
+                &self.name,
+                "caller",
+                scenario,
+                number,
+                &count.to_string(),
+                &rate.to_string(),
+                &limit.to_string(),
+                &pause_ms.to_string(),
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("call.sh starts")
+    }
+
+    /// Collects AMI events (as `Key: value` blocks) for `seconds` in the background, into the
+    /// returned file; the child ends by itself. It logs in as `secast-reader`, which only an
+    /// instance started with [`AMI_USERS`] appended has.
+    pub fn ami_events(&self, seconds: u32) -> (std::process::Child, PathBuf) {
+        let file = std::env::temp_dir().join(format!("secast-ami-{}.txt", self.name));
+        let _ = std::fs::remove_file(&file);
+        let client = r#"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", 5038), timeout=5)
+s.sendall(b"Action: Login\r\nUsername: secast-reader\r\nSecret: Listener-quartz-7391\r\nEvents: security\r\n\r\n")
+end = time.time() + float(sys.argv[1])
+out = open(sys.argv[2], "wb")
+s.settimeout(0.5)
+while time.time() < end:
+    try:
+        d = s.recv(65536)
+    except socket.timeout:
+        continue
+    if not d:
+        break
+    out.write(d); out.flush()
+"#;
+        let child = Command::new("ip")
+            .args(["netns", "exec", &self.netns(), "python3", "-c", client])
+            .arg(seconds.to_string())
+            .arg(&file)
+            .spawn()
+            .expect("python3 starts");
+        std::thread::sleep(Duration::from_millis(500));
+        (child, file)
+    }
+
     pub fn ami_login(&self, user: &str, secret: &str, count: u32) -> String {
         let out = run(Command::new(script("ami-login.sh")).args([
             &self.name,
@@ -434,6 +568,39 @@ pub fn ami_finish(
             String::from_utf8_lossy(&out.stderr)
         )
     })
+}
+
+/// (successful, failed) from call.sh's summary line.
+pub fn call_counts(out: &str) -> (u32, u32) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("call: ") && l.contains(" successful, "))
+        .unwrap_or_else(|| panic!("no summary from call.sh:\n{out}"));
+    let n = |word: &str| -> u32 {
+        let before = &line[..line.find(word).expect("word")];
+        before
+            .split_whitespace()
+            .last()
+            .and_then(|w| w.parse().ok())
+            .unwrap_or(0)
+    };
+    (n(" successful"), n(" failed"))
+}
+
+/// AMI events of `name` in a capture from [`Asterisk::ami_events`], each as its fields.
+pub fn ami_events_named(capture: &Path, name: &str) -> Vec<BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(capture).unwrap_or_default();
+    text.replace('\r', "")
+        .split("\n\n")
+        .map(|block| {
+            block
+                .lines()
+                .filter_map(|l| l.split_once(": "))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect::<BTreeMap<_, _>>()
+        })
+        .filter(|f| f.get("Event").map(String::as_str) == Some(name))
+        .collect()
 }
 
 impl Drop for Asterisk {

@@ -3,6 +3,7 @@
 
 use std::ffi::{CStr, c_char, c_int};
 
+use super::channel::{AsteriskChannel, set_module};
 use super::entry::asterisk_entry;
 use super::log::host_log;
 use super::module_handle::ModuleHandle;
@@ -19,6 +20,7 @@ static ENTRIES: AsteriskOwned<[sys::ast_custom_function; MAX_FUNCTIONS]> =
 /// Registers every function; the entries are rebuilt first because the same image serves
 /// every load (Asterisk left its list pointers in them).
 pub fn register(module: ModuleHandle) -> bool {
+    set_module(module);
     let entries = ENTRIES.get();
     let all = functions();
     let mut ok = all.len() <= MAX_FUNCTIONS;
@@ -32,7 +34,12 @@ pub fn register(module: ModuleHandle) -> bool {
             e.synopsis = f.synopsis.as_ptr();
             e.syntax = f.syntax.as_ptr();
             e.desc = f.description.as_ptr();
-            e.read = Some(read);
+            if f.value.is_some() {
+                e.read = Some(read);
+            }
+            if f.write.is_some() {
+                e.write = Some(write);
+            }
             (*entries)[i] = e;
             ok &= sys::__ast_custom_function_register(&raw mut (*entries)[i], module.0) == 0;
         }
@@ -71,7 +78,7 @@ unsafe fn answer(buf: *mut c_char, len: usize, value: &str) -> c_int {
 asterisk_entry! {
     /// The one read callback of every function: Asterisk names the function it evaluates.
     fn read(
-        _chan: *mut sys::ast_channel,
+        chan: *mut sys::ast_channel,
         function: *const c_char,
         data: *mut c_char,
         buf: *mut c_char,
@@ -90,9 +97,47 @@ asterisk_entry! {
         // SAFETY: data, when set, is the NUL-terminated text inside the parentheses.
         let arguments = (!data.is_null())
             .then(|| unsafe { CStr::from_ptr(data) }.to_string_lossy().into_owned());
-        match state::with_shared_opt(|s| f.read(arguments.as_deref(), s)) {
+        let mut channel = AsteriskChannel::new(chan);
+        match state::with_shared_opt(|s| f.read(arguments.as_deref(), s, &mut channel)) {
             // SAFETY: buf/len come from Asterisk for this call.
             Ok(value) => unsafe { answer(buf, len, &value) },
+            Err(why) => {
+                host_log!(Level::Warning, "{}: {why}", f.name.to_string_lossy());
+                -1
+            }
+        }
+    }
+}
+
+asterisk_entry! {
+    /// The one write callback: `Set(FUNC(arguments)=value)`.
+    fn write(
+        _chan: *mut sys::ast_channel,
+        function: *const c_char,
+        data: *mut c_char,
+        value: *const c_char,
+    ) -> c_int,
+    on_panic = -1,
+    {
+        if function.is_null() {
+            return -1;
+        }
+        // SAFETY: Asterisk passes the function's name, NUL-terminated, valid for the call.
+        let name = unsafe { CStr::from_ptr(function) };
+        let Some(f) = functions().iter().find(|f| f.name == name) else {
+            return -1;
+        };
+        // SAFETY: data and value, when set, are NUL-terminated and valid for the call.
+        let arguments = (!data.is_null())
+            .then(|| unsafe { CStr::from_ptr(data) }.to_string_lossy().into_owned());
+        let value = if value.is_null() {
+            String::new()
+        } else {
+            // SAFETY: as above.
+            unsafe { CStr::from_ptr(value) }.to_string_lossy().into_owned()
+        };
+        match state::with_shared_opt(|s| f.write(arguments.as_deref(), &value, s)) {
+            Ok(()) => 0,
             Err(why) => {
                 host_log!(Level::Warning, "{}: {why}", f.name.to_string_lossy());
                 -1

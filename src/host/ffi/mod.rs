@@ -9,6 +9,8 @@
 
 mod sys;
 
+pub mod channel;
+pub mod channel_topic;
 pub mod child_reaping;
 pub mod cli;
 pub mod config_file;

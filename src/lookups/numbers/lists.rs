@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use super::category::NumberCategory;
-use super::number::normalise_number;
 use super::numberfile::parse_line;
 use crate::lookups::list_file::{numbered_lines, read_list};
 use crate::lookups::list_issue::{IssueSink, ListIssue, file_label};
@@ -16,6 +15,18 @@ pub struct NumberListSpec {
     pub name: String,
     pub path: PathBuf,
     pub category: NumberCategory,
+}
+
+/// How a written number (a list's prefix, a dialled number) becomes the digits lists are keyed
+/// by: E.164 without `+` where the country is known, the dialled digits otherwise; None for
+/// text that is no number.
+pub type ReadNumber<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// A list compiled into the module (the shipped high-risk list), read like a file.
+pub struct BuiltinList<'a> {
+    pub name: &'a str,
+    pub category: NumberCategory,
+    pub text: &'a str,
 }
 
 /// The listed prefix a dialled number falls under.
@@ -45,15 +56,16 @@ struct Listed {
 /// ```text
 /// # premium-rate ranges we never call
 /// +4490 premium rate UK
-/// 004491, premium rate UK            # same as +4491: the international prefix is removed
-/// 882, satellite                     # a comma may separate the note
-/// 881 category=known_fraud Iridium   # this line's category instead of the list's
-/// 0900                               # a national number, matched as dialled (0900…)
+/// 004491, premium rate UK            # +4491 where 00 is the international prefix
+/// +882, satellite                    # a comma may separate the note
+/// +881 category=known_fraud Iridium  # this line's category instead of the list's
+/// 0900                               # a national number: +44900 in the UK; as dialled
+///                                    # where the PBX's country is not configured
 /// ```
 ///
-/// The prefix is written as a dialled number would be (see [`normalise_number`]): `+`, `00`
-/// or `011` before the country code, `-`, `.` and parentheses allowed, but no spaces: the first
-/// space or comma ends it. A note that begins with digits therefore needs a comma
+/// The prefix is written as a dialled number would be, read with the PBX's dialling habits
+/// ([`ReadNumber`]): `+` (or the country's international prefix) before the country code,
+/// `-`, `.` and parentheses allowed, but no spaces: the first space or comma ends it. A note that begins with digits therefore needs a comma
 /// (`882, 16 ranges`); without one the line is refused, as `+44 90` most likely meant `+4490`.
 /// `category=` accepts `premium`, `shared_cost` and `known_fraud`; anything else refuses the
 /// line, so that a typo is reported rather than silently downgrading a fraud prefix.
@@ -69,17 +81,32 @@ pub struct NumberLists {
 }
 
 impl NumberLists {
-    /// Reads every list. A missing or unreadable file is reported and counts as empty; bad lines
-    /// are reported and skipped.
-    pub fn load(specs: &[NumberListSpec]) -> (NumberLists, Vec<ListIssue>) {
+    /// Reads every list, then the built-in ones (a prefix in a configured list wins over the
+    /// same prefix built in). A missing or unreadable file is reported and counts as empty; bad
+    /// lines are reported and skipped.
+    pub fn load(
+        specs: &[NumberListSpec],
+        builtin: &[BuiltinList],
+        read: ReadNumber,
+    ) -> (NumberLists, Vec<ListIssue>) {
         let mut lists = NumberLists::default();
         let mut issues = Vec::new();
-        for (index, spec) in specs.iter().enumerate() {
+        let mut all: Vec<NumberListSpec> = specs.to_vec();
+        all.extend(builtin.iter().map(|b| NumberListSpec {
+            name: b.name.to_owned(),
+            path: std::path::PathBuf::from(format!("(built in) {}", b.name)),
+            category: b.category.clone(),
+        }));
+        for (index, spec) in all.iter().enumerate() {
             let file = file_label(&spec.path);
-            let count = match (read_list(&spec.path), u32::try_from(index)) {
-                (Ok((text, _)), Ok(index)) => {
+            let text = match index.checked_sub(specs.len()) {
+                Some(b) => Ok(builtin[b].text.to_owned()),
+                None => read_list(&spec.path).map(|(text, _)| text),
+            };
+            let count = match (text, u32::try_from(index)) {
+                (Ok(text), Ok(index)) => {
                     let mut sink = IssueSink::new(&file);
-                    let count = lists.add_file(index, &text, specs, &mut sink);
+                    let count = lists.add_file(index, &text, &all, read, &mut sink);
                     issues.extend(sink.finish());
                     count
                 }
@@ -106,11 +133,12 @@ impl NumberLists {
         index: u32,
         text: &str,
         specs: &[NumberListSpec],
+        read: ReadNumber,
         sink: &mut IssueSink,
     ) -> usize {
         let mut count = 0;
         for (n, line) in numbered_lines(text) {
-            let parsed = match parse_line(line) {
+            let parsed = match parse_line(line, read) {
                 Ok(Some(p)) => p,
                 Ok(None) => continue,
                 Err(e) => {
@@ -146,14 +174,13 @@ impl NumberLists {
         count
     }
 
-    /// The longest listed prefix of `dialled` after [`normalise_number`]; `None` for a string
-    /// that is no number, or a number on no list.
-    pub fn lookup(&self, dialled: &str) -> Option<NumberHit> {
-        self.lookup_digits(&normalise_number(dialled)?)
+    /// The longest listed prefix of `dialled` as `read` gives it; `None` for a string that is
+    /// no number, or a number on no list.
+    pub fn lookup(&self, dialled: &str, read: ReadNumber) -> Option<NumberHit> {
+        self.lookup_digits(&read(dialled)?)
     }
 
-    /// The longest listed prefix of digits the caller normalised itself (for example with its
-    /// own exit codes, [`super::normalise_number_with`]).
+    /// The longest listed prefix of digits already read (E.164 without `+`, or dialled digits).
     pub fn lookup_digits(&self, digits: &str) -> Option<NumberHit> {
         if !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;

@@ -1,7 +1,7 @@
 //! One line of a number-prefix list (the syntax is documented on [`super::NumberLists`]).
 
+use super::ReadNumber;
 use super::category::NumberCategory;
-use super::number::normalise_number;
 use crate::util::escape::for_log;
 
 /// A usable line: the normalised prefix, its per-line category, its note.
@@ -15,7 +15,7 @@ pub(crate) struct PrefixLine {
 const CATEGORY_KEY: &str = "category=";
 
 /// `Ok(None)` for a blank or comment line; `Err` says what was expected.
-pub(crate) fn parse_line(line: &str) -> Result<Option<PrefixLine>, String> {
+pub(crate) fn parse_line(line: &str, read: ReadNumber) -> Result<Option<PrefixLine>, String> {
     let content = match line.find('#') {
         Some(i) => &line[..i],
         None => line,
@@ -28,9 +28,9 @@ pub(crate) fn parse_line(line: &str) -> Result<Option<PrefixLine>, String> {
         .find(|c: char| c.is_whitespace() || c == ',')
         .unwrap_or(content.len());
     let (prefix_text, rest) = content.split_at(end);
-    let Some(prefix) = normalise_number(prefix_text) else {
+    let Some(prefix) = read(prefix_text) else {
         return Err(format!(
-            "expected a number prefix (digits, optionally after +, 00 or 011), found \"{}\"",
+            "expected a number prefix (digits, optionally after + or the international prefix), found \"{}\"",
             for_log(prefix_text)
         ));
     };
