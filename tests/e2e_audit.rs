@@ -126,6 +126,12 @@ fn weak_configuration_is_reported_weakness_by_weakness_with_its_object() {
         ("ari_weak_password", "ariuser", "critical", "ari.conf"),
         ("secast_geo_database", "geo", "info", "secast.conf"),
         ("secast_firewall", "firewall", "info", "secast.conf"),
+        (
+            "secast_call_guard",
+            "calls-international",
+            "warning",
+            "secast.conf",
+        ),
     ];
     let mut missing = Vec::new();
     for (check, section, severity, file) in expected {

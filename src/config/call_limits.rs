@@ -382,6 +382,21 @@ macro_rules! limit_key {
     };
 }
 
+impl CallLimit {
+    /// Whether this limit refuses (critical level) some international calls: what the audit
+    /// asks of the call guard.
+    pub fn guards_international(&self) -> bool {
+        self.enabled
+            && self
+                .matches
+                .iter()
+                .any(|m| matches!(m, DestinationMatch::All | DestinationMatch::International))
+            && (self.calls_per_minute_critical.is_some()
+                || self.concurrent_critical.is_some()
+                || self.total_critical.is_some())
+    }
+}
+
 impl ShowValue for Option<u32> {
     fn show(&self) -> String {
         self.map_or_else(|| "off".to_owned(), |n| n.to_string())

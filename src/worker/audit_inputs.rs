@@ -1,11 +1,6 @@
 //! What the audit's res_secast checks need to know about the running module: the GeoIP
-//! database, the whitelist, the firewall's health, and (once they exist) the call guard and
-//! the event handlers.
-//!
-//! For the integrator: `call_guard_covers_international` is to be filled from the call guard
-//! (issue 8: Some(true) when a rule covers international destinations), and
-//! `failing_handlers` from the handlers (issue 11: the names whose last run failed). Until
-//! then they are None and the report says those checks were not made.
+//! database, the whitelist, the firewall's health, whether the call guard refuses
+//! international calls past some limit, and which event handlers fail.
 
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
@@ -31,8 +26,20 @@ pub fn own_state(shared: &Shared, host_addresses: &[IpAddr]) -> OwnState {
             cfg.firewall.backend == FirewallBackend::Off,
             shared.enforcement.as_deref(),
         ),
-        call_guard_covers_international: None,
-        failing_handlers: None,
+        call_guard_covers_international: Some(
+            cfg.call_limits.iter().any(|l| l.guards_international()),
+        ),
+        // None (not checked) only where no handlers run at all (tests).
+        failing_handlers: shared.handlers.as_ref().map(|board| {
+            board
+                .rows()
+                .into_iter()
+                .filter(|r| {
+                    r.configured && ((r.last_run.is_some() && !r.last_run_ok) || r.given_up > 0)
+                })
+                .map(|r| r.name)
+                .collect()
+        }),
     }
 }
 

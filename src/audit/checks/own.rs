@@ -53,18 +53,18 @@ pub(super) fn check(s: &Snapshot, out: &mut Findings) {
         )),
     }
     match own.call_guard_covers_international {
-        None => out.not_checked("call guard: not part of this build"),
+        None => out.not_checked("call guard: its limits are not known here"),
         Some(true) => {}
         Some(false) => out.add(Finding::new(
             AuditCheck::SecastCallGuard,
             Severity::Warning,
-            Place::new(FILE, "call_guard"),
-            "no call-guard rule covers international destinations",
-            "add a call-guard rule with limits for international calls and consult SECAST_CALLCHECK in the dialplan",
+            Place::new(FILE, "calls-international").key("enabled"),
+            "no call-guard limit refuses international calls: a guessed password can dial the world",
+            "keep [calls-international] enabled (or give another [calls-NAME] with match = international a critical level) and consult SECAST_CALLCHECK in the dialplan",
         )),
     }
     match &own.failing_handlers {
-        None => out.not_checked("event handlers: not part of this build"),
+        None => out.not_checked("event handlers: none run here"),
         Some(names) => {
             for name in names {
                 out.add(Finding::new(
