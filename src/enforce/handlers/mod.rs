@@ -79,7 +79,8 @@ impl Handlers {
     /// Starts the runner thread. Decisions wait in the returned notifier's queue until
     /// [`Handlers::begin`].
     pub fn start(setup: HandlersSetup) -> std::io::Result<(Handlers, Arc<HandlerNotifier>)> {
-        let (tx, rx) = crossbeam_channel::bounded(QUEUE);
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let depth = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let (control, control_rx) = crossbeam_channel::unbounded();
         let dropped = Arc::new(AtomicU64::new(0));
         let board = Arc::new(HandlerBoard::new(dropped.clone()));
@@ -96,14 +97,17 @@ impl Handlers {
         });
         let thread = std::thread::Builder::new()
             .name("secast-handlers".into())
-            .spawn(move || runner.run(rx, control_rx))?;
+            .spawn({
+                let depth = depth.clone();
+                move || runner.run(rx, control_rx, &depth)
+            })?;
         Ok((
             Handlers {
                 control,
                 thread,
                 board,
             },
-            Arc::new(HandlerNotifier { tx, dropped }),
+            Arc::new(HandlerNotifier { tx, dropped, depth }),
         ))
     }
 

@@ -3,9 +3,13 @@
 //! queue for the runner thread, never waits, never runs a program. A full queue (a burst far
 //! beyond what handlers can take) drops the decision for handlers only, counted; a dropped ban
 //! is still found owed at the next load (see `runner`).
+//!
+//! The bound is a counter of our own on an unbounded channel rather than a bounded channel: a
+//! bounded channel reserves every slot up front (megabytes for 65,536 decisions), on every
+//! module load, in a fresh thread's malloc arena.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crossbeam_channel::Sender;
 
@@ -18,11 +22,20 @@ pub const QUEUE: usize = 65_536;
 pub struct HandlerNotifier {
     pub(super) tx: Sender<Action>,
     pub(super) dropped: Arc<AtomicU64>,
+    /// Decisions sent and not yet taken by the runner (which counts them down).
+    pub(super) depth: Arc<AtomicUsize>,
 }
 
 impl HandlerNotifier {
     fn queue(&self, a: Action) {
-        if self.tx.try_send(a).is_err() {
+        // The enforcer thread is the only sender: nothing slips in between check and send.
+        if self.depth.load(Ordering::Relaxed) >= QUEUE {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        self.depth.fetch_add(1, Ordering::Relaxed);
+        if self.tx.send(a).is_err() {
+            self.depth.fetch_sub(1, Ordering::Relaxed);
             self.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }

@@ -21,7 +21,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select};
@@ -293,7 +293,16 @@ impl Runner {
     }
 
     /// The runner thread's loop.
-    pub(super) fn run(mut self, decisions: Receiver<Action>, control: Receiver<Control>) {
+    /// `depth` counts the decisions queued by the notifier; the runner counts them down.
+    pub(super) fn run(
+        mut self,
+        decisions: Receiver<Action>,
+        control: Receiver<Control>,
+        depth: &AtomicUsize,
+    ) {
+        let taken = || {
+            depth.fetch_sub(1, Ordering::Relaxed);
+        };
         let mut stopping: Option<Instant> = None;
         loop {
             let wait = self.next_wake();
@@ -312,8 +321,10 @@ impl Runner {
                 },
                 recv(decided) -> msg => {
                     if let Ok(a) = msg {
+                        taken();
                         self.decided(a);
                         for a in decisions.try_iter().take(10_000) {
+                            taken();
                             self.decided(a);
                         }
                     }
@@ -329,6 +340,7 @@ impl Runner {
                 // What the enforcer told us last is kept for the next load.
                 if self.begun {
                     for a in decisions.try_iter() {
+                        taken();
                         self.decided(a);
                     }
                 }
