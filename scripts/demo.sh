@@ -2,7 +2,8 @@
 # The main job, end to end: a sandboxed Asterisk 22 with res_secast loaded takes a short live
 # attack (sipp and an AMI client, from addresses inside its own network namespace), and we print
 # what the module saw and what it did about it: bans in the kernel, explained. Then the
-# configuration audit, on the sandbox and on a deliberately weak configuration. The sandboxes
+# configuration audit, on the sandbox and on a deliberately weak configuration; and two servers
+# sharing bans through Redis (demo-cluster.sh). The sandboxes
 # are stopped on the way out, whatever happens.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -128,4 +129,7 @@ SECAST_ETC_OVERLAY="$sandbox/etc-weak" "$sandbox/asterisk.sh" up "$weak" "$modul
 step "Its summary in Asterisk's log (also sent as the AMI event SecAstAudit)"
 grep 'configuration audit:' "$("$sandbox/asterisk.sh" log "$weak")"
 
-step "Done; stopping the sandbox"
+"$sandbox/asterisk.sh" down "$weak" >/dev/null 2>&1 || true
+"$here/demo-cluster.sh" "$module"
+
+step "Done; stopping the sandboxes"
