@@ -186,7 +186,12 @@ fn answer_of(a: Asked) -> AmiAnswer {
     match a {
         Asked::Done(text) => AmiAnswer::Success {
             message: ami_value(&text),
-            headers: Vec::new(),
+            headers: vec![("Durable", "yes".to_owned())],
+        },
+        // Done all the same (enforced from memory): a success that says it is not on disk.
+        Asked::NotDurable(text) => AmiAnswer::Success {
+            message: ami_value(&text),
+            headers: vec![("Durable", "no".to_owned())],
         },
         Asked::Refused(why) => AmiAnswer::Error(ami_value(&why)),
         Asked::NotRunning => AmiAnswer::Error(NOT_RUNNING.to_owned()),

@@ -19,7 +19,7 @@ use super::notifier::AsteriskNotifier;
 use super::state;
 use crate::audit::AuditDesk;
 use crate::cluster::{BanPublisher, Hub};
-use crate::config::{Config, FirewallBackend};
+use crate::config::{Config, FirewallBackend, Reading};
 use crate::enforce::handlers::{Handlers, HandlersSetup};
 use crate::enforce::ledger::Ledger;
 use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Notifier, Order, firewall};
@@ -61,7 +61,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         teardown(stale);
     }
     let defaults = Config::default();
-    let config = config_load::load(&defaults).unwrap_or(defaults);
+    let config = config_load::load(&defaults, Reading::Load).unwrap_or(defaults);
     let now = wall_clock_ms();
     let history_ms = config.escalation.history.as_millis() as i64;
     let dir = ledger_dir(&config);
@@ -267,7 +267,7 @@ pub fn reload() -> bool {
     let Some(current) = state::with_shared(|s| s.config()) else {
         return false;
     };
-    match config_load::load(&current) {
+    match config_load::load(&current, Reading::Reload) {
         Some(cfg) => {
             if cfg.general.queue_size != current.general.queue_size
                 || cfg.firewall != current.firewall
