@@ -319,7 +319,10 @@ fn describe_names_type_build_time_ip_version_and_node_count() {
     assert!(text.contains("built 2025-06-15 15:06:40 UTC"), "{text}");
     assert!(text.contains("IPv6"), "{text}");
     assert!(text.contains(&format!("{nodes} nodes")), "{text}");
-    assert!(text.contains("in memory"), "read into memory by default: {text}");
+    assert!(
+        text.contains("in memory"),
+        "read into memory by default: {text}"
+    );
     assert_eq!(db.size() as u64, std::fs::metadata(&path).unwrap().len());
 }
 
