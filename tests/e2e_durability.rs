@@ -164,15 +164,25 @@ fn a_full_ledger_disk_keeps_bans_enforced_says_so_and_writes_all_once_space_retu
     let ledger = host.join("ledger/bans.ledger");
     assert!(ledger.exists(), "created at load");
     fill(&host.join("ledger"));
-    let n = 40;
+    // The ledger's last page was allocated before the disk filled: the first records still fit
+    // in it; from the first one refused on, every ack must say so.
+    let n = 120;
+    let mut first_refused = None;
     for i in 1..=n {
         let answer = ast.cli(&format!("secast ban 203.0.113.{i} 2h"));
         assert!(
-            answer.contains(&format!("banned 203.0.113.{i}/32 for 2h"))
-                && answer.contains("not yet durable"),
+            answer.contains(&format!("banned 203.0.113.{i}/32 for 2h")),
             "{answer}"
         );
+        let durable = !answer.contains("not yet durable");
+        match first_refused {
+            None if !durable => first_refused = Some(i),
+            Some(_) => assert!(!durable, "durable again on a full disk: {answer}"),
+            None => {}
+        }
     }
+    let first_refused = first_refused.expect("the full disk refused a record");
+    eprintln!("the disk filled at ban {first_refused} of {n}");
     let session = ast.ami(
         "secast-test",
         "Sandbox-ami-pw",
