@@ -379,11 +379,10 @@ fn module_unload_is_quick_and_a_reload_of_the_module_keeps_every_ban() {
     assert!(bans.contains("res_secast"), "{bans}");
     let table = ast.nft_until(SETTLE, |t| count_in(t, "2001:db8:") >= 1000);
     assert_eq!(count_in(&table, "2001:db8:"), 1000);
+    // The second load restores the seeded bans and whatever the attack earned meanwhile.
+    let log = ast.messages_log();
     assert!(
-        ast.messages_log()
-            .matches("1000 bans in force restored")
-            .count()
-            >= 2,
-        "restored at both loads"
+        log.matches("bans in force restored").count() >= 2,
+        "restored at both loads: {log}"
     );
 }
