@@ -450,6 +450,23 @@ mod tests {
     }
 
     #[test]
+    fn a_ban_answer_says_whether_it_is_durable() {
+        let durable = answer_of(Asked::Done("banned 203.0.113.5/32 for 1h".into()));
+        assert!(
+            matches!(&durable, AmiAnswer::Success { headers, .. } if headers == &vec![("Durable", "yes".to_owned())]),
+            "{durable:?}"
+        );
+        let not = answer_of(Asked::NotDurable(
+            "banned 203.0.113.5/32 for 1h; not yet durable: the ledger cannot be written (No space left on device), written once it can".into(),
+        ));
+        let AmiAnswer::Success { message, headers } = not else {
+            panic!("{not:?}: enforced all the same, so a success")
+        };
+        assert_eq!(headers, vec![("Durable", "no".to_owned())]);
+        assert!(message.contains("not yet durable"), "{message}");
+    }
+
+    #[test]
     fn requests_without_a_valid_address_or_duration_are_refused_with_a_reason() {
         let ban = find("secastban").expect("found ignoring case");
         let answer = (ban.run)(&headers(&[]), None);
