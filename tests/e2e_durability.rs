@@ -160,9 +160,12 @@ fn a_full_ledger_disk_keeps_bans_enforced_says_so_and_writes_all_once_space_retu
     let (host, inside) = sandbox::fixture_dir("e2e-dur-full");
     let _disk = Tmpfs::mount(&host.join("ledger"), "64k");
     let conf = sandbox::conf_with(&format!("[ledger]\ndirectory = {inside}/ledger\n"));
-    let ast = Asterisk::start_with_conf("e2e-dur-full", Some(&conf));
+    let (key, users) = sandbox::ami_users_env();
+    let ast = Asterisk::start_with_env("e2e-dur-full", Some(&conf), &[(key, users.as_str())]);
     let ledger = host.join("ledger/bans.ledger");
     assert!(ledger.exists(), "created at load");
+    // Listens for SecAstBan events while the disk is full.
+    let (events, capture) = ast.ami_events(20);
     fill(&host.join("ledger"));
     // The ledger's last page was allocated before the disk filled: the first records still fit
     // in it; from the first one refused on, every ack must say so.
@@ -191,6 +194,20 @@ fn a_full_ledger_disk_keeps_bans_enforced_says_so_and_writes_all_once_space_retu
     let r = response(&session, 0);
     assert_eq!(get(&r, "Response"), "Success", "{r:#?}");
     assert_eq!(get(&r, "Durable"), "no", "{r:#?}");
+    let _ = events.wait_with_output();
+    let told = sandbox::ami_events_named(&capture, "SecAstBan");
+    let durable_of = |address: &str| {
+        told.iter()
+            .find(|e| e.get("Address").map(String::as_str) == Some(address))
+            .and_then(|e| e.get("Durable").cloned())
+            .unwrap_or_else(|| panic!("no SecAstBan event for {address}: {told:?}"))
+    };
+    assert_eq!(
+        durable_of("203.0.113.1/32"),
+        "yes",
+        "on disk before it filled"
+    );
+    assert_eq!(durable_of("203.0.113.200/32"), "no");
     // Enforced all the same.
     let table = ast.nft_until(SETTLE, |t| count_in(t, "203.0.113.") > n);
     assert_eq!(count_in(&table, "203.0.113."), n + 1, "{table}");
