@@ -312,14 +312,18 @@ def send(lines):
 def block():
     out = {}
     while True:
-        line = f.readline().decode(errors="replace").rstrip("\r\n")
+        raw = f.readline()
+        if not raw:
+            # Asterisk went away (a crash): say how far it got, and fail.
+            print(n); sys.exit(1)
+        line = raw.decode(errors="replace").rstrip("\r\n")
         if line == "":
             return out
         if ": " in line:
             k, v = line.split(": ", 1); out[k] = v
+n = 0
 f.readline()
 send(["Action: Login", "Username: secast-test", "Secret: Sandbox-ami-pw", "Events: off"]); block()
-n = 0
 end = time.time() + 4
 while time.time() < end and n < 100000:
     n += 1
@@ -346,6 +350,10 @@ print(n)
         .trim()
         .parse()
         .unwrap_or(0);
+    assert!(
+        out.status.success(),
+        "the AMI session ended under the lookups after {done}"
+    );
     assert!(done > 0, "lookups ran");
     assert!(
         ast.is_running(),
