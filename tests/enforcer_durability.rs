@@ -67,6 +67,7 @@ impl Notifier for Told {
 struct Faulty {
     inner: RecordingFirewall,
     panic_next: Arc<AtomicBool>,
+    panic_always: Arc<AtomicBool>,
     slow: Arc<Mutex<Duration>>,
     opened: Arc<AtomicUsize>,
 }
@@ -79,7 +80,8 @@ impl Firewall for Faulty {
         self.inner.ensure()
     }
     fn apply(&mut self, ops: &[FirewallOp]) -> Result<Vec<Rejected>, FirewallError> {
-        if self.panic_next.swap(false, Ordering::SeqCst) {
+        if self.panic_next.swap(false, Ordering::SeqCst) || self.panic_always.load(Ordering::SeqCst)
+        {
             panic!("injected enforcer panic");
         }
         let slow = *self.slow.lock().unwrap();
@@ -98,6 +100,7 @@ fn faulty() -> Faulty {
     Faulty {
         inner: RecordingFirewall::new(),
         panic_next: Arc::new(AtomicBool::new(false)),
+        panic_always: Arc::new(AtomicBool::new(false)),
         slow: Arc::new(Mutex::new(Duration::ZERO)),
         opened: Arc::new(AtomicUsize::new(0)),
     }
@@ -256,6 +259,24 @@ fn a_panic_on_the_enforcer_thread_restarts_it_and_loses_no_ban() {
     let (_, restored) = Ledger::open(&dir, now(), DAY_MS).unwrap();
     assert_eq!(restored.active.len(), 3, "all three on disk");
     assert_eq!(restored.offences.len(), 3, "none twice");
+}
+
+#[test]
+fn a_firewall_that_panics_every_time_neither_kills_nor_wedges_the_enforcer() {
+    let dir = tempdir("panic-always");
+    let fw = faulty();
+    let (enforcer, _) = start(&fw, &dir, Arc::new(Told::default()));
+    fw.panic_always.store(true, Ordering::SeqCst);
+    let lost = send(&enforcer, ban("203.0.113.4/32"));
+    assert!(lost.recv_timeout(Duration::from_secs(5)).is_err());
+    let stats = enforcer.stats.clone();
+    assert!(
+        enforcer.stop_within(Duration::from_secs(10)).is_ok(),
+        "the order to stop is honoured even from a batch that panicked"
+    );
+    assert!(stats.restarts.load(Ordering::Relaxed) >= 1);
+    let (_, restored) = Ledger::open(&dir, now(), DAY_MS).unwrap();
+    assert_eq!(restored.active.len(), 1, "the decision reached the ledger");
 }
 
 #[test]

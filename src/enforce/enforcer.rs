@@ -133,6 +133,8 @@ struct Worker {
     ledger_warned: Option<Instant>,
     ledger_tried: Instant,
     abandoned: Arc<AtomicBool>,
+    /// A Shutdown order was received.
+    stopping: bool,
     stats: Arc<EnforcerStats>,
 }
 
@@ -154,6 +156,7 @@ impl Worker {
             ledger_warned: None,
             ledger_tried: Instant::now(),
             abandoned,
+            stopping: false,
             stats,
         }
     }
@@ -180,7 +183,19 @@ impl Worker {
                             crate::util::escape::for_log(&what)
                         ),
                     );
-                    self.recover();
+                    if catch_unwind(AssertUnwindSafe(|| self.recover())).is_err() {
+                        // The same fault again (the firewall panics on every batch): go on
+                        // serving orders, at most once a second, rather than spin or die.
+                        self.log(
+                            Level::Error,
+                            "enforcer recovery panicked too; going on in 1 s",
+                        );
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    if self.stopping {
+                        // The batch that panicked held the order to stop.
+                        break;
+                    }
                 }
             }
         }
@@ -265,6 +280,10 @@ impl Worker {
 
     /// Returns true when asked to stop.
     fn handle(&mut self, orders: Vec<Order>) -> bool {
+        // Noted first: should this batch panic, the thread still stops as asked.
+        if orders.iter().any(|o| matches!(o, Order::Shutdown)) {
+            self.stopping = true;
+        }
         let now = (self.setup.clock)();
         let mut stop = false;
         let mut acks: Vec<(Ack, String)> = Vec::new();
