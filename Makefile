@@ -39,9 +39,16 @@ abi-check: sandbox
 
 # End-to-end: a fresh Asterisk per test, one at a time (they share the chroot's module dir).
 e2e: build sandbox
-	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --no-fail-fast --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit --test e2e_cluster_redis --test e2e_cluster --test e2e_protection --test e2e_handlers --test e2e_ami --test e2e_calls -- --ignored --test-threads=1
+	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --no-fail-fast --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit --test e2e_cluster_redis --test e2e_cluster --test e2e_protection --test e2e_handlers --test e2e_ami --test e2e_calls --test e2e_durability -- --ignored --test-threads=1
 
 test: deps lint unit e2e
+
+# The ledger at full size (root, sandbox): kill -9 with 100,000 bans in force then a restart
+# (all back in the kernel, restore time measured); the ledger on a full tmpfs (bans enforced,
+# said in the log and status, all written once space returns, no duplicates).
+.PHONY: soak-ledger
+soak-ledger: build sandbox
+	scripts/soak-ledger.sh $(abspath $(MODULE))
 
 demo: build sandbox
 	scripts/demo.sh $(abspath $(MODULE))

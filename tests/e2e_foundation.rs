@@ -263,18 +263,21 @@ fn bad_config_line_is_reported_and_reload_swaps_the_config() {
     );
     assert!(status.sources.contains_key("127.0.0.5"));
 
+    // A file gone at reload keeps the running configuration (issue 12: it used to reset
+    // everything, the whitelist included, to defaults); tests/e2e_durability.rs checks the
+    // whitelist.
     std::fs::remove_file(ast.secast_conf_path()).unwrap();
     ast.cli("module reload res_secast.so");
     let status = ast.status();
     assert_eq!(
         status.sources.len(),
-        2,
-        "missing file must mean defaults:\n{}",
+        1,
+        "a missing file at reload must keep the running configuration:\n{}",
         status.raw
     );
     assert!(
         ast.messages_log()
-            .contains("secast.conf not found; using defaults")
+            .contains("secast.conf is missing or unreadable; keeping the running configuration")
     );
 }
 

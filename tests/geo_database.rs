@@ -297,7 +297,7 @@ fn subdivision_without_code_is_known_by_its_name() {
 fn in_memory_residency_answers_like_the_mapped_file() {
     let dir = TempDir::new("in_memory");
     let path = fixture(&dir, FixtureSchema::MaxMindCity);
-    let mapped = GeoDb::open(&path).unwrap();
+    let mapped = GeoDb::open_as(&path, Residency::Mapped).unwrap();
     let loaded = GeoDb::open_as(&path, Residency::InMemory).unwrap();
     for addr in ["192.0.2.10", "198.51.100.7", "2001:db8:1::1", "198.18.0.1"] {
         assert_eq!(mapped.lookup(ip(addr)), loaded.lookup(ip(addr)), "{addr}");
@@ -319,8 +319,39 @@ fn describe_names_type_build_time_ip_version_and_node_count() {
     assert!(text.contains("built 2025-06-15 15:06:40 UTC"), "{text}");
     assert!(text.contains("IPv6"), "{text}");
     assert!(text.contains(&format!("{nodes} nodes")), "{text}");
-    assert!(text.contains("mapped"), "{text}");
+    assert!(
+        text.contains("in memory"),
+        "read into memory by default: {text}"
+    );
     assert_eq!(db.size() as u64, std::fs::metadata(&path).unwrap().len());
+}
+
+/// The default residency does not care what happens to the file once it is open: `cp` of
+/// another file over it (truncate, then write) or truncating it to nothing changes no answer.
+/// A mapped database would fault (SIGBUS) on the first lookup after the truncation.
+#[test]
+fn the_default_database_survives_its_file_being_rewritten_in_place() {
+    let dir = TempDir::new("cp_over");
+    let path = fixture(&dir, FixtureSchema::MaxMindCity);
+    let db = GeoDb::open(&path).unwrap();
+    let before: Vec<_> = ["192.0.2.10", "198.51.100.7", "2001:db8:1::1"]
+        .iter()
+        .map(|a| db.lookup(ip(a)))
+        .collect();
+    assert!(before.iter().any(Option::is_some), "the fixture knows some");
+    // What `cp other geo.mmdb` does to the open file: truncate, then write new bytes.
+    std::fs::write(&path, b"not a database any more").unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let after: Vec<_> = ["192.0.2.10", "198.51.100.7", "2001:db8:1::1"]
+        .iter()
+        .map(|a| db.lookup(ip(a)))
+        .collect();
+    assert_eq!(before, after);
 }
 
 #[test]

@@ -186,7 +186,12 @@ fn answer_of(a: Asked) -> AmiAnswer {
     match a {
         Asked::Done(text) => AmiAnswer::Success {
             message: ami_value(&text),
-            headers: Vec::new(),
+            headers: vec![("Durable", "yes".to_owned())],
+        },
+        // Done all the same (enforced from memory): a success that says it is not on disk.
+        Asked::NotDurable(text) => AmiAnswer::Success {
+            message: ami_value(&text),
+            headers: vec![("Durable", "no".to_owned())],
         },
         Asked::Refused(why) => AmiAnswer::Error(ami_value(&why)),
         Asked::NotRunning => AmiAnswer::Error(NOT_RUNNING.to_owned()),
@@ -442,6 +447,23 @@ mod tests {
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         }
+    }
+
+    #[test]
+    fn a_ban_answer_says_whether_it_is_durable() {
+        let durable = answer_of(Asked::Done("banned 203.0.113.5/32 for 1h".into()));
+        assert!(
+            matches!(&durable, AmiAnswer::Success { headers, .. } if headers == &vec![("Durable", "yes".to_owned())]),
+            "{durable:?}"
+        );
+        let not = answer_of(Asked::NotDurable(
+            "banned 203.0.113.5/32 for 1h; not yet durable: the ledger cannot be written (No space left on device), written once it can".into(),
+        ));
+        let AmiAnswer::Success { message, headers } = not else {
+            panic!("{not:?}: enforced all the same, so a success")
+        };
+        assert_eq!(headers, vec![("Durable", "no".to_owned())]);
+        assert!(message.contains("not yet durable"), "{message}");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::decision::{Ack, Command};
+use crate::enforce::enforcer::NOT_YET_DURABLE;
 use crate::worker::Shared;
 
 /// How long `secast ban`/`unban` (and SecAstBan/SecAstUnban) wait for the ban to be on disk
@@ -16,6 +17,9 @@ pub const ACK_WAIT: Duration = Duration::from_secs(5);
 pub enum Asked {
     /// Done and on disk: what was done.
     Done(String),
+    /// Done (enforced from memory) but its record is not on disk yet: what was done, and why
+    /// it is not durable. Lost if Asterisk stops before the ledger can be written.
+    NotDurable(String),
     /// Refused (protected address, not banned) or not durable: why.
     Refused(String),
     NotRunning,
@@ -30,6 +34,7 @@ pub fn ask_for(shared: &Shared, make: impl FnOnce(Ack) -> Command, wait: Duratio
         return Asked::NotRunning;
     }
     match rx.recv_timeout(wait) {
+        Ok(Ok(text)) if text.contains(NOT_YET_DURABLE) => Asked::NotDurable(text),
         Ok(Ok(text)) => Asked::Done(text),
         Ok(Err(why)) => Asked::Refused(why),
         Err(_) => Asked::NotConfirmed,
@@ -39,7 +44,7 @@ pub fn ask_for(shared: &Shared, make: impl FnOnce(Ack) -> Command, wait: Duratio
 /// The text to show for `make`'s command once the engine and the ledger have answered.
 pub fn ask(shared: &Shared, make: impl FnOnce(Ack) -> Command, wait: Duration) -> String {
     match ask_for(shared, make, wait) {
-        Asked::Done(text) => format!("{text}\n"),
+        Asked::Done(text) | Asked::NotDurable(text) => format!("{text}\n"),
         Asked::Refused(why) => format!("Not done: {why}\n"),
         Asked::NotRunning => super::NOT_RUNNING.to_owned(),
         Asked::NotConfirmed => {

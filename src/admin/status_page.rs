@@ -91,6 +91,24 @@ pub fn status_text(shared: &Shared) -> String {
         if let Some(err) = e.last_error.locked().as_deref() {
             let _ = writeln!(decisions, "Last enforcement error: {err}");
         }
+        let _ = writeln!(
+            decisions,
+            "Enforcer restarts after a panic: {}",
+            e.restarts.load(Ordering::Relaxed)
+        );
+        match e.ledger_trouble.locked().as_deref() {
+            None => {
+                let _ = writeln!(decisions, "Ledger: every decision on disk");
+            }
+            Some(why) => {
+                let _ = writeln!(
+                    decisions,
+                    "Ledger: CANNOT BE WRITTEN ({why}); {} records not yet durable (bans enforced from memory, retried every {})",
+                    e.ledger_unwritten.load(Ordering::Relaxed),
+                    crate::util::duration::format(crate::enforce::enforcer::LEDGER_RETRY)
+                );
+            }
+        }
     }
     let stats = shared.event_counters();
     let mut out = String::new();

@@ -4,7 +4,9 @@
 use ipnet::IpNet;
 
 use super::keys::{KeyDef, key, list_key};
-use super::values::{parse_allow_deny, parse_duration, parse_net, parse_path, show_as_written};
+use super::values::{
+    parse_allow_deny, parse_bool, parse_duration, parse_net, parse_path, show_as_written,
+};
 use crate::lookups::geo::{GeoAction, parse_rule};
 
 show_as_written!(GeoAction);
@@ -13,6 +15,10 @@ show_as_written!(GeoAction);
 pub struct GeoConfig {
     /// A MaxMind (GeoIP2/GeoLite2 Country or City) or ip-location-db `.mmdb`; empty: off.
     pub database: String,
+    /// Memory-map the database instead of reading it into memory. Saves the file's size in
+    /// heap, but the file must then only ever be replaced by renaming a new one over it:
+    /// rewriting a mapped file in place (`cp` over it) makes the next lookup fault (SIGBUS).
+    pub mmap: bool,
     /// What happens to a source no rule matches.
     pub default_allow: bool,
     /// What a deny rule without its own `action=` does.
@@ -27,6 +33,7 @@ impl Default for GeoConfig {
     fn default() -> Self {
         GeoConfig {
             database: String::new(),
+            mmap: false,
             default_allow: true,
             action: GeoAction::Ban,
             rules: Vec::new(),
@@ -38,6 +45,7 @@ impl Default for GeoConfig {
 pub(super) fn keys() -> Vec<KeyDef> {
     vec![
         key!("geo", "database", geo.database, parse_path),
+        key!("geo", "mmap", geo.mmap, parse_bool),
         key!("geo", "default", geo.default_allow, parse_allow_deny),
         key!("geo", "action", geo.action, |v: &str| v
             .parse::<GeoAction>()),

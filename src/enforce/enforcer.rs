@@ -4,14 +4,25 @@
 //!
 //! Firewall trouble never loses a ban: failed operations stay pending and are retried, a
 //! table deleted behind our back is re-created and refilled from the bans in force.
+//!
+//! Disk trouble never loses one either: a ban is enforced from memory while its ledger
+//! record waits (the ack says "not yet durable", the notifier is told so), the error is
+//! logged every minute and shown in `secast show status`, and the write is retried every
+//! [`LEDGER_RETRY`] and with the next decision.
+//!
+//! The thread is guarded: a panic is caught, counted (`restarts`), logged, and the loop starts
+//! again from the ledger on disk plus what was in memory; orders still queued are served.
+//! Stopping is bounded ([`Enforcer::stop_within`]): a thread stuck on a frozen disk is left
+//! behind, told it is abandoned, and never writes the ledger after that (the next load owns it).
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, unbounded};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
 use ipnet::IpNet;
 
 use super::firewall::{Firewall, FirewallErrorKind, FirewallOp, Opener, Rejected};
@@ -24,9 +35,23 @@ use crate::util::lock::LockExt;
 use crate::util::log::{Level, LogSink};
 use crate::util::time::Millis;
 
+/// What an ack says of a decision enforced but not yet on disk; [`crate::admin`] looks for it
+/// to answer `Durable: no` over AMI.
+pub const NOT_YET_DURABLE: &str = "not yet durable";
+
+/// How often a ledger that cannot be written is tried again.
+pub const LEDGER_RETRY: Duration = Duration::from_secs(5);
+
+/// How often the ledger's trouble is logged while it lasts.
+const LEDGER_WARN_EVERY: Duration = Duration::from_secs(60);
+
 pub struct Enforcer {
     tx: Sender<Order>,
     handle: JoinHandle<()>,
+    /// Receives () when the thread has finished (for a stop with a deadline).
+    done: Receiver<()>,
+    /// Set when a stop gave up waiting: the thread must not touch the ledger any more.
+    abandoned: Arc<AtomicBool>,
     pub stats: Arc<EnforcerStats>,
 }
 
@@ -42,12 +67,24 @@ pub struct EnforcerSetup {
 impl Enforcer {
     pub fn start(setup: EnforcerSetup) -> std::io::Result<Enforcer> {
         let (tx, rx) = unbounded();
+        let (done_tx, done) = bounded(1);
         let stats = Arc::new(EnforcerStats::default());
+        let abandoned = Arc::new(AtomicBool::new(false));
         let worker_stats = stats.clone();
+        let worker_abandoned = abandoned.clone();
         let handle = std::thread::Builder::new()
             .name("secast-enforcer".into())
-            .spawn(move || Worker::new(setup, worker_stats).run(rx))?;
-        Ok(Enforcer { tx, handle, stats })
+            .spawn(move || {
+                Worker::new(setup, worker_stats, worker_abandoned).guarded_run(rx);
+                let _ = done_tx.send(());
+            })?;
+        Ok(Enforcer {
+            tx,
+            handle,
+            done,
+            abandoned,
+            stats,
+        })
     }
 
     pub fn sender(&self) -> Sender<Order> {
@@ -60,6 +97,25 @@ impl Enforcer {
         let _ = self.handle.join();
         self.stats
     }
+
+    /// Like [`stop`](Enforcer::stop), but waits at most `deadline`. Ok once the thread has
+    /// finished; Err when it has not (stuck on a frozen disk or a slow kernel): it is then
+    /// marked abandoned, so that it never writes the ledger again (the next load replays
+    /// and owns it), and left to end by itself. Its code stays mapped: the module is linked
+    /// NODELETE.
+    pub fn stop_within(self, deadline: Duration) -> Result<Arc<EnforcerStats>, Arc<EnforcerStats>> {
+        let _ = self.tx.send(Order::Shutdown);
+        match self.done.recv_timeout(deadline) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                let _ = self.handle.join();
+                Ok(self.stats)
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                self.abandoned.store(true, Ordering::SeqCst);
+                Err(self.stats)
+            }
+        }
+    }
 }
 
 struct Worker {
@@ -69,9 +125,16 @@ struct Worker {
     /// Bans in force as the kernel should see them: net → end (None: permanent).
     active: HashMap<IpNet, Option<Millis>>,
     pending: Vec<FirewallOp>,
+    /// Records to hand to the ledger with this batch.
     unwritten: Vec<Record>,
     last_check: Instant,
     last_logged_error: Option<(String, Instant)>,
+    /// When the ledger's trouble was last logged, and when it was last retried.
+    ledger_warned: Option<Instant>,
+    ledger_tried: Instant,
+    abandoned: Arc<AtomicBool>,
+    /// A Shutdown order was received.
+    stopping: bool,
     stats: Arc<EnforcerStats>,
 }
 
@@ -80,7 +143,7 @@ fn ms_to_duration(ms: Millis) -> Duration {
 }
 
 impl Worker {
-    fn new(setup: EnforcerSetup, stats: Arc<EnforcerStats>) -> Worker {
+    fn new(setup: EnforcerSetup, stats: Arc<EnforcerStats>, abandoned: Arc<AtomicBool>) -> Worker {
         Worker {
             setup,
             firewall: None,
@@ -90,20 +153,101 @@ impl Worker {
             unwritten: Vec::new(),
             last_check: Instant::now(),
             last_logged_error: None,
+            ledger_warned: None,
+            ledger_tried: Instant::now(),
+            abandoned,
+            stopping: false,
             stats,
         }
+    }
+
+    /// Runs the loop; a panic in it is counted, logged, and the loop starts again from the
+    /// ledger on disk and what is in memory. Orders still queued are served after it.
+    fn guarded_run(mut self, rx: Receiver<Order>) {
+        self.open_firewall();
+        self.sync_ledger_stats();
+        loop {
+            match catch_unwind(AssertUnwindSafe(|| self.run(&rx))) {
+                Ok(()) => break,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_owned());
+                    let n = self.stats.restarts.fetch_add(1, Ordering::Relaxed) + 1;
+                    self.log(
+                        Level::Error,
+                        &format!(
+                            "enforcer thread panicked ({}); restarting it (restart {n}) from the ledger and the queued orders",
+                            crate::util::escape::for_log(&what)
+                        ),
+                    );
+                    if catch_unwind(AssertUnwindSafe(|| self.recover())).is_err() {
+                        // The same fault again (the firewall panics on every batch): go on
+                        // serving orders, at most once a second, rather than spin or die.
+                        self.log(
+                            Level::Error,
+                            "enforcer recovery panicked too; going on in 1 s",
+                        );
+                        std::thread::sleep(Duration::from_secs(1));
+                    }
+                    if self.stopping {
+                        // The batch that panicked held the order to stop.
+                        break;
+                    }
+                }
+            }
+        }
+        // Last chance for anything the disk refused earlier.
+        self.write_ledger();
+    }
+
+    /// After a panic: the ledger is read again from disk (plus whatever it had not written),
+    /// every ban in force goes to the kernel again through a freshly opened firewall.
+    fn recover(&mut self) {
+        let now = (self.setup.clock)();
+        if let Some(ledger) = self.setup.ledger.take() {
+            let ledger = match ledger.reopened(now) {
+                Ok((ledger, restored)) => {
+                    for b in &restored.active {
+                        if b.is_active(now) {
+                            self.active.insert(b.net, b.until);
+                        }
+                    }
+                    ledger
+                }
+                Err((ledger, e)) => {
+                    self.log(Level::Error, &format!("{e}; keeping the ledger in memory"));
+                    ledger
+                }
+            };
+            self.setup.ledger = Some(ledger);
+        }
+        self.firewall = None;
+        self.needs_ensure = true;
+        self.refill_pending();
+        self.open_firewall();
+        if !self.pending.is_empty() {
+            self.flush_firewall();
+        }
+        self.write_ledger();
     }
 
     fn log(&self, level: Level, msg: &str) {
         self.setup.log.log(level, msg);
     }
 
-    fn run(mut self, rx: Receiver<Order>) {
-        self.open_firewall();
+    fn run(&mut self, rx: &Receiver<Order>) {
         let interval = self.setup.check_interval;
         let mut stopping = false;
         while !stopping {
-            let first = match rx.recv_timeout(interval) {
+            let wait = if self.ledger_in_trouble() {
+                interval.min(LEDGER_RETRY)
+            } else {
+                interval
+            };
+            let first = match rx.recv_timeout(wait) {
                 Ok(o) => Some(o),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => Some(Order::Shutdown),
@@ -117,17 +261,29 @@ impl Worker {
                 }
             }
             stopping = self.handle(orders);
+            if self.ledger_in_trouble() && self.ledger_tried.elapsed() >= LEDGER_RETRY {
+                self.write_ledger();
+            }
             if self.last_check.elapsed() >= interval {
                 self.last_check = Instant::now();
                 self.check_firewall();
             }
         }
-        // Last chance for anything the disk refused earlier.
-        self.write_ledger();
+    }
+
+    fn ledger_in_trouble(&self) -> bool {
+        self.setup
+            .ledger
+            .as_ref()
+            .is_some_and(|l| !l.is_durable() || l.trouble().is_some())
     }
 
     /// Returns true when asked to stop.
     fn handle(&mut self, orders: Vec<Order>) -> bool {
+        // Noted first: should this batch panic, the thread still stops as asked.
+        if orders.iter().any(|o| matches!(o, Order::Shutdown)) {
+            self.stopping = true;
+        }
         let now = (self.setup.clock)();
         let mut stop = false;
         let mut acks: Vec<(Ack, String)> = Vec::new();
@@ -195,18 +351,20 @@ impl Worker {
         };
         for (ack, summary) in acks {
             let answer = if durable {
-                Ok(format!("{summary}{firewall_note}"))
+                format!("{summary}{firewall_note}")
             } else {
-                Err(format!(
-                    "{summary}, but the ledger could not be written: {}",
-                    self.last_error_text()
-                ))
+                // Enforced (or pending in the firewall) all the same: only the disk is behind.
+                format!(
+                    "{summary}{firewall_note}; {NOT_YET_DURABLE}: the ledger cannot be written ({}), written once it can",
+                    self.ledger_trouble_text()
+                )
             };
-            let _ = ack.send(answer);
+            let _ = ack.send(Ok(answer));
         }
         for a in &told {
             match a {
-                Action::Ban(b) => self.setup.notifier.banned(b),
+                Action::Ban(b) if durable => self.setup.notifier.banned(b),
+                Action::Ban(b) => self.setup.notifier.banned_not_durable(b),
                 Action::Unban { ban, why } => self.setup.notifier.unbanned(ban, *why),
                 Action::Alert(al) => self.setup.notifier.alert(al),
                 Action::Fraud(f) => self.setup.notifier.fraud(f),
@@ -233,27 +391,75 @@ impl Worker {
         self.stats.last_error.locked().clone().unwrap_or_default()
     }
 
+    fn ledger_trouble_text(&self) -> String {
+        self.stats
+            .ledger_trouble
+            .locked()
+            .clone()
+            .unwrap_or_else(|| "unknown error".to_owned())
+    }
+
+    fn sync_ledger_stats(&self) {
+        let (unwritten, trouble) = match &self.setup.ledger {
+            Some(l) => (l.unwritten(), l.trouble().map(str::to_owned)),
+            None => (0, None),
+        };
+        self.stats
+            .ledger_unwritten
+            .store(unwritten as u64, Ordering::Relaxed);
+        *self.stats.ledger_trouble.locked() = trouble;
+    }
+
+    /// Hands this batch's records to the ledger and writes whatever it owes; true when all
+    /// of it is on disk. A stop that gave up on this thread leaves the ledger alone.
     fn write_ledger(&mut self) -> bool {
+        if self.abandoned.load(Ordering::SeqCst) {
+            self.unwritten.clear();
+            return false;
+        }
         let Some(ledger) = self.setup.ledger.as_mut() else {
             self.unwritten.clear();
             return true;
         };
-        if self.unwritten.is_empty() {
+        if self.unwritten.is_empty() && ledger.is_durable() && ledger.trouble().is_none() {
             return true;
         }
         let now = (self.setup.clock)();
-        match ledger.append(&self.unwritten, now) {
+        let owed_before = ledger.unwritten();
+        let records = std::mem::take(&mut self.unwritten);
+        self.ledger_tried = Instant::now();
+        let result = ledger.append(&records, now);
+        let path = ledger.path().display().to_string();
+        let left = ledger.unwritten();
+        self.sync_ledger_stats();
+        match result {
             Ok(()) => {
-                self.unwritten.clear();
+                if self.ledger_warned.take().is_some() {
+                    self.log(
+                        Level::Notice,
+                        &format!(
+                            "ban ledger {path} writable again: {} waiting records written",
+                            owed_before + records.len()
+                        ),
+                    );
+                }
                 true
             }
             Err(e) => {
                 self.stats.ledger_errors.fetch_add(1, Ordering::Relaxed);
-                let msg = format!(
-                    "cannot write the ban ledger {}: {e}; will retry",
-                    ledger.path().display()
-                );
-                self.report_error(msg);
+                let due = self
+                    .ledger_warned
+                    .is_none_or(|at| at.elapsed() >= LEDGER_WARN_EVERY);
+                if due {
+                    self.ledger_warned = Some(Instant::now());
+                    self.log(
+                        Level::Error,
+                        &format!(
+                            "cannot write the ban ledger {path}: {e}; {left} records {NOT_YET_DURABLE} (bans still enforced from memory, lost if Asterisk stops now); retrying every {}",
+                            crate::util::duration::format(LEDGER_RETRY)
+                        ),
+                    );
+                }
                 false
             }
         }
@@ -400,7 +606,9 @@ impl Worker {
 
     /// Periodic: retry what failed, and notice a table deleted behind our back.
     fn check_firewall(&mut self) {
-        self.write_ledger();
+        if self.ledger_in_trouble() {
+            self.write_ledger();
+        }
         if self.setup.opener.is_none() {
             return;
         }

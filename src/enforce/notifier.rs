@@ -6,6 +6,11 @@ use crate::decision::{Alert, AuditSummary, Ban, FraudAlert, UnbanReason};
 /// Told about every ban, unban and alert once it is on disk (AMI events, log lines).
 pub trait Notifier: Send + Sync {
     fn banned(&self, ban: &Ban);
+    /// A ban in force whose record is not on disk yet (the ledger cannot be written): told
+    /// now rather than when the disk comes back, so that it can say so (AMI `Durable: no`).
+    fn banned_not_durable(&self, ban: &Ban) {
+        self.banned(ban);
+    }
     fn unbanned(&self, ban: &Ban, why: UnbanReason);
     fn alert(&self, alert: &Alert);
     fn fraud(&self, _fraud: &FraudAlert) {}
@@ -26,6 +31,9 @@ pub struct Fanout(pub Vec<std::sync::Arc<dyn Notifier>>);
 impl Notifier for Fanout {
     fn banned(&self, ban: &Ban) {
         self.0.iter().for_each(|n| n.banned(ban));
+    }
+    fn banned_not_durable(&self, ban: &Ban) {
+        self.0.iter().for_each(|n| n.banned_not_durable(ban));
     }
     fn unbanned(&self, ban: &Ban, why: UnbanReason) {
         self.0.iter().for_each(|n| n.unbanned(ban, why));

@@ -19,4 +19,10 @@ pub struct EnforcerStats {
     pub decision_to_kernel: Histogram,
     pub last_error: Mutex<Option<String>>,
     pub backend: Mutex<String>,
+    /// Ledger records accepted (enforced from memory) but not yet on disk.
+    pub ledger_unwritten: AtomicU64,
+    /// Why the ledger cannot be written; None while it can.
+    pub ledger_trouble: Mutex<Option<String>>,
+    /// Times the enforcer thread panicked and was started again.
+    pub restarts: AtomicU64,
 }

@@ -30,8 +30,10 @@ fn length_text(ban: &Ban) -> String {
     }
 }
 
-impl Notifier for AsteriskNotifier {
-    fn banned(&self, ban: &Ban) {
+impl AsteriskNotifier {
+    /// The log line and the `SecAstBan` event; `Durable: no` when the ledger has not got it
+    /// yet (it is enforced all the same).
+    fn ban_told(ban: &Ban, durable: bool) {
         host_log!(
             Level::Notice,
             "banned {} for {} ({}), offence {}",
@@ -49,8 +51,19 @@ impl Notifier for AsteriskNotifier {
                 ("Rule", ban.origin.label()),
                 ("Offence", ban.offence.to_string()),
                 ("Reason", ban.reason.clone()),
+                ("Durable", if durable { "yes" } else { "no" }.to_owned()),
             ],
         );
+    }
+}
+
+impl Notifier for AsteriskNotifier {
+    fn banned(&self, ban: &Ban) {
+        AsteriskNotifier::ban_told(ban, true);
+    }
+
+    fn banned_not_durable(&self, ban: &Ban) {
+        AsteriskNotifier::ban_told(ban, false);
     }
 
     fn unbanned(&self, ban: &Ban, why: UnbanReason) {

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use super::audit_runner::AuditThread;
 use super::cluster::{self, ClusterRuntime};
@@ -19,9 +20,9 @@ use super::notifier::AsteriskNotifier;
 use super::state;
 use crate::audit::AuditDesk;
 use crate::cluster::{BanPublisher, Hub};
-use crate::config::{Config, FirewallBackend};
+use crate::config::{Config, FirewallBackend, Reading};
 use crate::enforce::handlers::{Handlers, HandlersSetup};
-use crate::enforce::ledger::Ledger;
+use crate::enforce::ledger::{Ledger, Restored};
 use crate::enforce::{Enforcer, EnforcerSetup, Fanout, Notifier, Order, firewall};
 use crate::util::lock::LockExt;
 use crate::util::log::Level;
@@ -52,41 +53,72 @@ fn ledger_dir(config: &Config) -> PathBuf {
     paths::var_lib_dir().join("secast")
 }
 
+/// What opening the ledger found, in the log. A ledger that cannot be written is an error,
+/// not a reason to drop what it held: its bans are re-applied all the same.
+fn report_restored(ledger: &Ledger, restored: &Restored) {
+    let path = ledger.path().display();
+    for line in &restored.skipped {
+        host_log!(
+            Level::Warning,
+            "ledger {path}: line {line} unreadable (torn by a crash?), skipped"
+        );
+    }
+    if restored.torn_tail > 0 {
+        host_log!(
+            Level::Warning,
+            "ledger {path}: last record torn by a crash ({} bytes), cut off",
+            restored.torn_tail
+        );
+    }
+    if restored.duplicates > 0 {
+        host_log!(
+            Level::Notice,
+            "ledger {path}: {} records written twice (retried writes) read once",
+            restored.duplicates
+        );
+    }
+    if restored.old_format {
+        host_log!(
+            Level::Notice,
+            "ledger {path}: format 1 read; rewritten as format 2"
+        );
+    }
+    host_log!(
+        Level::Notice,
+        "ledger {path}: {} bans in force restored, {} ended while down",
+        restored.active.len(),
+        restored.ended
+    );
+    if let Some(why) = ledger.trouble() {
+        host_log!(
+            Level::Error,
+            "ledger {path} cannot be written ({why}): the restored bans are enforced from memory; new records wait and are written once the disk allows"
+        );
+    }
+}
+
 /// Brings the module up: config, ledger, enforcer, engine worker, security subscription, CLI.
 pub fn start(module: ModuleHandle) -> Result<(), String> {
     let mut slot = RUNTIME.locked();
     if let Some(stale) = slot.take() {
         // Asterisk called load twice without unload in between; start clean.
         host_log!(Level::Warning, "load called while running; restarting");
-        teardown(stale);
+        teardown(stale, Instant::now() + UNLOAD_DEADLINE);
     }
     let defaults = Config::default();
-    let config = config_load::load(&defaults).unwrap_or(defaults);
+    let config = config_load::load(&defaults, Reading::Load).unwrap_or(defaults);
     let now = wall_clock_ms();
     let history_ms = config.escalation.history.as_millis() as i64;
     let dir = ledger_dir(&config);
     let (ledger, restored) = match Ledger::open(&dir, now, history_ms) {
         Ok((ledger, restored)) => {
-            for line in &restored.skipped {
-                host_log!(
-                    Level::Warning,
-                    "ledger {}: line {line} unreadable (torn by a crash?), skipped",
-                    ledger.path().display()
-                );
-            }
-            host_log!(
-                Level::Notice,
-                "ledger {}: {} bans in force restored, {} ended while down",
-                ledger.path().display(),
-                restored.active.len(),
-                restored.ended
-            );
+            report_restored(&ledger, &restored);
             (Some(ledger), restored)
         }
         Err(e) => {
             host_log!(
                 Level::Error,
-                "{e}; bans will NOT survive a restart until this is fixed"
+                "{e}: cannot be read; no ban restored, and bans will NOT survive a restart until this is fixed"
             );
             (None, Default::default())
         }
@@ -229,21 +261,63 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     Ok(())
 }
 
+/// How long `module unload` may take, whatever the firewall (netlink reads of seconds) or the
+/// disk (a frozen filesystem) does. Asterisk holds its module-list lock meanwhile.
+pub const UNLOAD_DEADLINE: Duration = Duration::from_secs(2);
+
 /// Tears down in the order Asterisk requires: stop events first, then the CLI, then our
-/// threads. Runs under Asterisk's module-list lock.
+/// threads. Runs under Asterisk's module-list lock, and returns within [`UNLOAD_DEADLINE`].
 pub fn stop() {
     let taken = RUNTIME.locked().take();
     if let Some(rt) = taken {
-        teardown(rt);
+        let started = Instant::now();
+        teardown(rt, started + UNLOAD_DEADLINE);
+        host_log!(
+            Level::Notice,
+            "res_secast stopped in {} ms",
+            started.elapsed().as_millis()
+        );
     }
 }
 
-fn teardown(rt: Runtime) {
+/// Runs `stop` (a thread's stop and join) on a helper thread and waits for it until
+/// `deadline`. True when it finished. When it has not, it is left to finish by itself: the
+/// module's code stays mapped (linked NODELETE), the stopped parts are already unregistered
+/// from Asterisk, and the enforcer, the only writer of the ledger, is told separately to
+/// leave it alone ([`Enforcer::stop_within`]).
+fn stop_by(deadline: Instant, what: &str, stop: impl FnOnce() + Send + 'static) -> bool {
+    let (done_tx, done) = crossbeam_channel::bounded::<()>(1);
+    let spawned = std::thread::Builder::new()
+        .name("secast-unload".into())
+        .spawn(move || {
+            stop();
+            let _ = done_tx.send(());
+        });
+    if spawned.is_err() {
+        host_log!(
+            Level::Warning,
+            "cannot start a thread to stop the {what}; it is left running"
+        );
+        return false;
+    }
+    let finished = done.recv_deadline(deadline).is_ok();
+    if !finished {
+        host_log!(
+            Level::Warning,
+            "unload: the {what} did not stop within {} ms; left to finish by itself",
+            UNLOAD_DEADLINE.as_millis()
+        );
+    }
+    finished
+}
+
+fn teardown(rt: Runtime, deadline: Instant) {
     // AMI actions first: one may start while unload runs (Asterisk does not wait for them);
     // once unregistered, a late one finds the module not running and says so.
     manager::unregister_actions();
     rt.subscription.close();
-    rt.audit.stop();
+    let audit = rt.audit;
+    stop_by(deadline, "audit thread", move || audit.stop());
     if let Some(w) = rt.watch {
         w.close();
     }
@@ -252,14 +326,27 @@ fn teardown(rt: Runtime) {
     state::set(None);
     // The link hands reports to the engine: it stops while the engine still runs.
     if let Some(c) = rt.cluster {
-        c.stop();
+        stop_by(deadline, "cluster link", move || c.stop());
     }
     // The engine finishes its queue and hands its last decisions to the enforcer, which
-    // writes them to the ledger before it stops: nothing decided is lost on unload.
-    rt.pipeline.join();
-    rt.enforcer.stop();
+    // writes them to the ledger before it stops: nothing decided is lost on unload, unless the
+    // deadline passes first (then what the enforcer had not written is lost with it, and a
+    // record it was writing is cut off by the next load's replay).
+    let pipeline = rt.pipeline;
+    stop_by(deadline, "engine thread", move || {
+        pipeline.join();
+    });
+    let left = deadline.saturating_duration_since(Instant::now());
+    if rt.enforcer.stop_within(left).is_err() {
+        host_log!(
+            Level::Warning,
+            "unload: the enforcer did not stop within {} ms (firewall or disk stuck); left to finish by itself, and it will not touch the ledger again",
+            UNLOAD_DEADLINE.as_millis()
+        );
+    }
     // After the enforcer: what it told last is queued in the outbox for the next load.
-    rt.handlers.stop();
+    let handlers = rt.handlers;
+    stop_by(deadline, "event handlers' thread", move || handlers.stop());
 }
 
 /// Re-reads secast.conf and swaps the configuration in one step.
@@ -267,7 +354,7 @@ pub fn reload() -> bool {
     let Some(current) = state::with_shared(|s| s.config()) else {
         return false;
     };
-    match config_load::load(&current) {
+    match config_load::load(&current, Reading::Reload) {
         Some(cfg) => {
             if cfg.general.queue_size != current.general.queue_size
                 || cfg.firewall != current.firewall

@@ -86,7 +86,12 @@ impl LookupSources {
             );
             None
         } else {
-            match GeoSource::open(std::path::Path::new(&cfg.geo.database)) {
+            let residency = if cfg.geo.mmap {
+                crate::lookups::geo::Residency::Mapped
+            } else {
+                crate::lookups::geo::Residency::InMemory
+            };
+            match GeoSource::open_as(std::path::Path::new(&cfg.geo.database), residency) {
                 Ok(src) => {
                     log.log(
                         Level::Notice,

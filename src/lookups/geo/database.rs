@@ -16,13 +16,14 @@ use crate::util::time::format_utc;
 /// Where the database's bytes live while it is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Residency {
-    /// Memory-mapped: costs page cache, shared and evictable, not heap. The file must then be
-    /// replaced by renaming a new file over it (as `geoipupdate`, `install` and `mv` do), never
-    /// rewritten in place: truncating a mapped file makes the next lookup fault (SIGBUS).
-    #[default]
+    /// Memory-mapped (opt-in, `[geo] mmap = yes`): costs page cache, shared and evictable,
+    /// not heap. The file must then be replaced by renaming a new file over it (as
+    /// `geoipupdate`, `install` and `mv` do), never rewritten in place: truncating a mapped
+    /// file makes the next lookup fault (SIGBUS).
     Mapped,
-    /// Read into the heap: immune to whatever happens to the file afterwards, at the cost of
-    /// the file's size in memory (twice that during a reload).
+    /// Read into the heap (the default): immune to whatever happens to the file afterwards,
+    /// at the cost of the file's size in memory (twice that during a reload).
+    #[default]
     InMemory,
 }
 
@@ -63,9 +64,10 @@ impl std::fmt::Debug for GeoDb {
 }
 
 impl GeoDb {
-    /// Opens `path` memory-mapped (see [`Residency::Mapped`]).
+    /// Opens `path` read into memory (see [`Residency::InMemory`]): nothing an admin does
+    /// to the file afterwards can reach a lookup.
     pub fn open(path: &Path) -> Result<GeoDb, GeoError> {
-        GeoDb::open_as(path, Residency::Mapped)
+        GeoDb::open_as(path, Residency::InMemory)
     }
 
     /// Opens `path`, mapped or read into memory. Only the header and metadata are checked

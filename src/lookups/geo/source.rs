@@ -50,9 +50,9 @@ pub struct GeoSource {
 }
 
 impl GeoSource {
-    /// Opens `path` memory-mapped.
+    /// Opens `path` read into memory (the default [`Residency`]).
     pub fn open(path: &Path) -> Result<GeoSource, GeoError> {
-        GeoSource::open_as(path, Residency::Mapped)
+        GeoSource::open_as(path, Residency::InMemory)
     }
 
     /// Opens `path` with the given [`Residency`]; reloads keep it.
