@@ -169,7 +169,10 @@ impl Worker {
                                 });
                                 summary.push(format!("unbanned {}", ban.net));
                             }
-                            Action::Alert(_) | Action::Fraud(_) | Action::Audit(_) => {}
+                            Action::Alert(_)
+                            | Action::Fraud(_)
+                            | Action::Audit(_)
+                            | Action::RemoveContacts { .. } => {}
                         }
                         told.push(a);
                     }
@@ -211,6 +214,9 @@ impl Worker {
                 Action::Alert(al) => self.setup.notifier.alert(al),
                 Action::Fraud(f) => self.setup.notifier.fraud(f),
                 Action::Audit(a) => self.setup.notifier.audit(a),
+                Action::RemoveContacts { account, source } => {
+                    self.setup.notifier.remove_contacts(account, *source)
+                }
             }
         }
         stop

@@ -117,6 +117,7 @@ impl Pipeline {
             started_wall: SystemTime::now(),
             audit: services.audit,
             cluster: services.cluster,
+            sensor: Arc::new(crate::sensor::Sensor::default()),
         });
         let worker_shared = shared.clone();
         let worker = std::thread::Builder::new()

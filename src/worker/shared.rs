@@ -25,6 +25,7 @@ use crate::enforce::handlers::HandlerBoard;
 use crate::enforce::{EnforcerStats, Order};
 use crate::engine::Engine;
 use crate::lookups::Lookups;
+use crate::sensor::Sensor;
 use crate::util::lock::{LockExt, RwLockExt};
 use crate::util::log::LogSink;
 use crate::util::time::Millis;
@@ -64,6 +65,8 @@ pub struct Shared {
     pub audit: Option<Arc<AuditDesk>>,
     /// The cluster's hub (registrations, link status), when the module has one.
     pub cluster: Option<Arc<Hub>>,
+    /// The PJSIP sensor: read by PJSIP's monitor thread, fed by this worker.
+    pub(super) sensor: Arc<Sensor>,
 }
 
 impl Shared {
@@ -98,6 +101,11 @@ impl Shared {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// The PJSIP sensor, for the host's PJSIP service.
+    pub fn sensor(&self) -> Arc<Sensor> {
+        self.sensor.clone()
     }
 
     /// What the engine published: bans, risks, accounts, the whitelist, counters.
