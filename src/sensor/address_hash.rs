@@ -49,13 +49,14 @@ impl AddressHasher {
 
     /// Folds more bytes into a hash (REGISTER fingerprints: port, From user, User-Agent).
     pub fn extend(&self, h: u64, bytes: &[u8]) -> u64 {
-        let mut h = h ^ self.keys[1];
+        // The length first: bytes that differ only by trailing zeros hash apart.
+        let mut h = mix(h ^ self.keys[1] ^ (bytes.len() as u64).rotate_left(32));
         for chunk in bytes.chunks(8) {
             let mut w = [0u8; 8];
             w[..chunk.len()].copy_from_slice(chunk);
-            h = mix(h ^ u64::from_le_bytes(w)).wrapping_add(chunk.len() as u64);
+            h = mix(h ^ u64::from_le_bytes(w));
         }
-        mix(h ^ bytes.len() as u64)
+        h
     }
 }
 
