@@ -27,7 +27,11 @@ pub fn account_text(shared: &Shared, account: &str) -> String {
         );
         return out;
     };
-    let _ = writeln!(out, "Device profile (last login {}):", format_utc(p.last_seen));
+    let _ = writeln!(
+        out,
+        "Device profile (last login {}):",
+        format_utc(p.last_seen)
+    );
     let _ = writeln!(out, "  User-Agents:");
     for (ua, at) in &p.agents {
         let _ = writeln!(out, "    \"{}\"  last {}", for_log(ua), format_utc(*at));

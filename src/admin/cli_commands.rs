@@ -8,7 +8,8 @@ use std::ffi::CStr;
 use super::ask::{ACK_WAIT, ask};
 use super::cli_args::{self, BanRequest};
 use super::{
-    NOT_RUNNING, account_list, account_page, ban_list, geo_page, ip_page, number_page, status_page, version,
+    NOT_RUNNING, account_list, account_page, ban_list, geo_page, ip_page, number_page, status_page,
+    version,
 };
 use crate::decision::Command;
 use crate::worker::Shared;
