@@ -399,3 +399,27 @@ fn device_profiles_survive_a_restart_in_their_own_file() {
     drop(rig);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn status_shows_the_sensor_state_and_what_it_dropped() {
+    let rig = Rig::start(open_config());
+    let status = res_secast::admin::status_page::status_text(&rig.shared);
+    assert!(status.contains("PJSIP sensor: off ("), "{status}");
+    rig.sensor.set_state(res_secast::sensor::SensorState::On {
+        pj_version: "2.17".into(),
+        priority: 3,
+    });
+    rig.inspect("198.51.100.99:5060", "OPTIONS", "", Some("sipcli/v1.8"));
+    rig.inspect("198.51.100.98:5060", "OPTIONS", "", Some("MicroSIP/3.21.3"));
+    let status = res_secast::admin::status_page::status_text(&rig.shared);
+    assert!(
+        status.contains("PJSIP sensor: on (pjproject 2.17, service priority 3)"),
+        "{status}"
+    );
+    assert!(status.contains("Sensor requests seen: 2"), "{status}");
+    assert!(
+        status.contains("Sensor dropped: 1 (banned 0 scanner 1 flood 0 first-contact 0)"),
+        "{status}"
+    );
+    assert!(status.contains("notes lost (queue full) 0"), "{status}");
+}
