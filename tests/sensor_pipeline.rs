@@ -102,12 +102,16 @@ impl Rig {
         false
     }
 
+    /// What the worker handed to the enforcer: waits (bounded) for the first order, then
+    /// takes what follows within 50 ms (the ban is published before it is dispatched).
     fn actions(&self) -> Vec<Action> {
         let mut out = Vec::new();
-        while let Ok(o) = self.orders.try_recv() {
+        let mut wait = Duration::from_secs(5);
+        while let Ok(o) = self.orders.recv_timeout(wait) {
             if let Order::Act { actions, .. } = o {
                 out.extend(actions);
             }
+            wait = Duration::from_millis(50);
         }
         out
     }
