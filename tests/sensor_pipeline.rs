@@ -427,3 +427,64 @@ fn status_shows_the_sensor_state_and_what_it_dropped() {
     );
     assert!(status.contains("notes lost (queue full) 0"), "{status}");
 }
+
+#[test]
+fn a_manual_ban_of_a_network_removes_the_contacts_of_recent_logins_in_it() {
+    let rig = Rig::start(open_config());
+    rig.submit(event(SUCCESS, "203.0.113.40", 5060, "1002"));
+    rig.settle();
+    // The ack travels with the order to the enforcer, which this test plays.
+    let (ack, _answer) = unbounded();
+    assert!(rig.shared.command(res_secast::decision::Command::Ban {
+        net: "203.0.113.0/24".parse().unwrap(),
+        length: Some(Duration::from_secs(600)),
+        reason: "test".into(),
+        ack,
+    }));
+    let removals: Vec<_> = rig
+        .actions()
+        .into_iter()
+        .filter(|a| matches!(a, Action::RemoveContacts { .. }))
+        .collect();
+    assert_eq!(
+        removals,
+        vec![Action::RemoveContacts {
+            account: "1002".into(),
+            source: "203.0.113.40".parse().unwrap()
+        }]
+    );
+}
+
+#[test]
+fn a_reload_changes_the_sensor_rules_at_once() {
+    let rig = Rig::start(open_config());
+    let mut cfg = open_config();
+    cfg.rules.scanner.enabled = false;
+    rig.shared.reconfigure(cfg);
+    assert_eq!(
+        rig.inspect(
+            "198.51.100.77:5060",
+            "OPTIONS",
+            "",
+            Some("friendly-scanner")
+        ),
+        Verdict::Pass
+    );
+    let mut cfg = open_config();
+    cfg.scanner.builtin_patterns = false;
+    cfg.scanner.patterns.push("acme-probe".into());
+    rig.shared.reconfigure(cfg);
+    assert_eq!(
+        rig.inspect(
+            "198.51.100.78:5060",
+            "OPTIONS",
+            "",
+            Some("friendly-scanner")
+        ),
+        Verdict::Pass
+    );
+    assert_eq!(
+        rig.inspect("198.51.100.79:5060", "OPTIONS", "", Some("ACME-Probe/2")),
+        Verdict::Drop(DropReason::Scanner)
+    );
+}
