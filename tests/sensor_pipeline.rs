@@ -488,3 +488,39 @@ fn a_reload_changes_the_sensor_rules_at_once() {
         Verdict::Drop(DropReason::Scanner)
     );
 }
+
+#[test]
+fn a_flood_from_a_registered_source_is_cut_back_not_banned() {
+    let rig = Rig::start(open_config());
+    rig.submit(event(SUCCESS, "198.51.100.150", 5060, "1005"));
+    rig.settle();
+    let now = rig.shared.now();
+    let second = now - now.rem_euclid(1000);
+    let req = SeenRequest {
+        source: "198.51.100.150:5060".parse().unwrap(),
+        transport: SipTransport::Udp,
+        method: b"SUBSCRIBE",
+        from_user: b"1005",
+        user_agent: Some(b"Yealink SIP-T54W"),
+    };
+    let verdicts: Vec<Verdict> = (0..260).map(|_| rig.sensor.inspect(&req, second)).collect();
+    assert!(verdicts[..200].iter().all(|v| *v == Verdict::Pass));
+    assert!(
+        verdicts[200..]
+            .iter()
+            .all(|v| *v == Verdict::Drop(DropReason::Flood))
+    );
+    let actions = rig.actions();
+    assert!(
+        !actions.iter().any(|a| matches!(a, Action::Ban(_))),
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| matches!(a, Action::Alert(al)
+            if al.message.contains("live registration"))),
+        "{actions:?}"
+    );
+    assert!(!rig.shared.is_banned("198.51.100.150".parse().unwrap()));
+    // The next second it is served again.
+    assert_eq!(rig.sensor.inspect(&req, second + 1000), Verdict::Pass);
+}
