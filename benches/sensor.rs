@@ -46,6 +46,7 @@ fn request<'a>(ip: IpAddr, method: &'a [u8], ua: &'a [u8]) -> SeenRequest<'a> {
         method,
         from_user: b"1001",
         user_agent: Some(ua),
+        authorization: false,
     }
 }
 

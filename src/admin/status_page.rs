@@ -47,12 +47,13 @@ fn sensor_section(shared: &Shared) -> String {
     let _ = writeln!(out, "Sensor requests seen: {}", t.seen);
     let _ = writeln!(
         out,
-        "Sensor dropped: {} (banned {} scanner {} flood {} first-contact {})",
+        "Sensor dropped: {} (banned {} scanner {} flood {} first-contact {} in-flight {})",
         t.dropped(),
         t.dropped_banned,
         t.dropped_scanner,
         t.dropped_flood,
-        t.dropped_first_contact
+        t.dropped_first_contact,
+        t.dropped_in_flight
     );
     let _ = writeln!(
         out,

@@ -321,6 +321,10 @@ impl Engine {
         };
         let mut findings = Findings::default();
         let triggered = rules::evaluate(&facts, st, tables, &mut findings);
+        let room = self
+            .publishing
+            .then(|| rules::failure_room(&facts, st))
+            .flatten();
 
         if ev.kind == EventKind::SuccessfulAuth
             && let Some(acct) = account
@@ -348,6 +352,13 @@ impl Engine {
         }
         if let Some(trigger) = triggered {
             actions.extend(self.ban_for_rule(ip, key, trigger.rule, trigger.reason, now));
+        }
+        if let Some((room, until)) = room {
+            self.changes.push(Change::FailureRoom {
+                key,
+                room: Some(room),
+                until,
+            });
         }
         self.publish_source(key);
         actions
