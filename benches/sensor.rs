@@ -92,6 +92,17 @@ fn bench(c: &mut Criterion) {
             sensor.inspect(&request(phone, b"REGISTER", PHONE), now)
         })
     });
+    g.bench_function("pass_register_answer_authorization", |b| {
+        b.iter(|| {
+            now += 1;
+            let mut r = request(phone, b"REGISTER", PHONE);
+            r.authorization = true;
+            let v = sensor.inspect(&r, now);
+            // Its outcome, as the worker reports it: the in-flight count stays level.
+            sensor.outcome(phone);
+            v
+        })
+    });
     g.bench_function("drop_banned", |b| {
         b.iter(|| sensor.inspect(&request(banned, b"REGISTER", b"sipp"), T0))
     });
