@@ -568,6 +568,21 @@ fn answers_in_flight_never_take_a_failing_source_past_the_threshold() {
         "{verdicts:?}"
     );
     assert_eq!(verdicts.last(), Some(&Verdict::Drop(DropReason::Banned)));
+    // Unbanned by the administrator, the source starts from zero: nothing is held back.
+    let (ack, _answer) = unbounded();
+    assert!(rig.shared.command(res_secast::decision::Command::Unban {
+        net: "203.0.113.44/32".parse().unwrap(),
+        ack,
+    }));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rig.shared.is_banned("203.0.113.44".parse().unwrap()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    rig.settle();
+    assert_eq!(
+        rig.inspect_as("203.0.113.44:5060", "REGISTER", "1001", Some("sipp"), true),
+        Verdict::Pass
+    );
     // A phone answering its challenges with no failure is never held back.
     for _ in 0..20 {
         assert_eq!(

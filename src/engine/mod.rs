@@ -350,13 +350,15 @@ impl Engine {
         {
             actions.extend(self.account_failure(acct, ip, now));
         }
+        let banning = triggered.is_some();
         if let Some(trigger) = triggered {
             actions.extend(self.ban_for_rule(ip, key, trigger.rule, trigger.reason, now));
         }
         if let Some((room, until)) = room {
+            // A ban starts the counts again: no failures are counted after it.
             self.changes.push(Change::FailureRoom {
                 key,
-                room: Some(room),
+                room: (!banning).then_some(room),
                 until,
             });
         }
