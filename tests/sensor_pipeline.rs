@@ -440,6 +440,18 @@ fn status_shows_the_sensor_state_and_what_it_dropped() {
         "{status}"
     );
     assert!(status.contains("notes lost (queue full) 0"), "{status}");
+    let mut cfg = open_config();
+    cfg.sensor.enabled = false;
+    rig.shared.reconfigure(cfg);
+    assert_eq!(
+        rig.inspect("198.51.100.97:5060", "OPTIONS", "", Some("sipcli/v1.8")),
+        Verdict::Pass
+    );
+    let status = res_secast::admin::status_page::status_text(&rig.shared);
+    assert!(
+        status.contains("judging nothing: [sensor] enabled = no"),
+        "{status}"
+    );
 }
 
 #[test]

@@ -43,7 +43,12 @@ fn sensor_section(shared: &Shared) -> String {
         ),
         SensorState::Off { why } => format!("off ({})", crate::util::escape::for_log(&why)),
     };
-    let _ = writeln!(out, "PJSIP sensor: {state}");
+    let judging = if sensor.judging() {
+        ""
+    } else {
+        ", judging nothing: [sensor] enabled = no"
+    };
+    let _ = writeln!(out, "PJSIP sensor: {state}{judging}");
     let _ = writeln!(out, "Sensor requests seen: {}", t.seen);
     let _ = writeln!(
         out,

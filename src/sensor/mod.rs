@@ -319,6 +319,11 @@ impl Sensor {
         *self.state.locked() = state;
     }
 
+    /// Whether `[sensor] enabled` lets it judge requests.
+    pub fn judging(&self) -> bool {
+        self.settings().enabled
+    }
+
     pub fn state(&self) -> SensorState {
         self.state.locked().clone()
     }
