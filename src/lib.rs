@@ -7,6 +7,8 @@
 //!   place a ban is decided; its `rules/` the one order rules are evaluated in);
 //! - [`calls`]: the toll-fraud guard (destinations, limits, slots, the passive watch);
 //! - [`decision`]: the words every stage speaks (Action, Ban, Alert, Command, Ack);
+//! - [`sensor`]: the PJSIP sensor's verdict on each SIP request before authentication
+//!   (banned, scanner, flood, first contact), lock-free on PJSIP's monitor thread;
 //! - [`worker`]: the engine thread, its queue, and the state it shares with readers;
 //! - [`enforce`]: the enforcer thread, the kernel firewall, the ledger, notifications;
 //! - [`lookups`]: geo database, blocklists, number lists;
@@ -39,6 +41,7 @@ pub mod intake;
 pub mod lookups;
 #[allow(unsafe_code)]
 pub mod os;
+pub mod sensor;
 pub mod util;
 pub mod worker;
 

@@ -329,7 +329,7 @@ fn no_two_files_import_each_other_even_around_a_circle() {
 /// cluster reports) and `admin` (which shows the cluster's state).
 const STAGES: &[&str] = &[
     "util", "os", "intake", "decision", "lookups", "config", "audit", "engine", "calls", "enforce",
-    "cluster", "worker", "admin", "host",
+    "cluster", "sensor", "worker", "admin", "host",
 ];
 
 #[test]

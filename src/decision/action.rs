@@ -1,5 +1,8 @@
 //! What the engine (and the call guard, and the audit) ask the enforcer to do.
 
+use std::net::IpAddr;
+use std::sync::Arc;
+
 use super::alert::Alert;
 use super::audit::AuditSummary;
 use super::ban::Ban;
@@ -18,6 +21,13 @@ pub enum Action {
     Fraud(FraudAlert),
     /// A configuration audit finished.
     Audit(AuditSummary),
+    /// A source banned shortly after it logged in as `account`: the host removes the
+    /// contacts that login registered from `source` (a stolen password's registration must not
+    /// keep displacing the real phone's until it expires).
+    RemoveContacts {
+        account: Arc<str>,
+        source: IpAddr,
+    },
 }
 
 /// Why a ban ended before or at its time.

@@ -325,7 +325,10 @@ impl Worker {
                                 });
                                 summary.push(format!("unbanned {}", ban.net));
                             }
-                            Action::Alert(_) | Action::Fraud(_) | Action::Audit(_) => {}
+                            Action::Alert(_)
+                            | Action::Fraud(_)
+                            | Action::Audit(_)
+                            | Action::RemoveContacts { .. } => {}
                         }
                         told.push(a);
                     }
@@ -369,6 +372,9 @@ impl Worker {
                 Action::Alert(al) => self.setup.notifier.alert(al),
                 Action::Fraud(f) => self.setup.notifier.fraud(f),
                 Action::Audit(a) => self.setup.notifier.audit(a),
+                Action::RemoveContacts { account, source } => {
+                    self.setup.notifier.remove_contacts(account, *source)
+                }
             }
         }
         stop

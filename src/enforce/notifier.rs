@@ -1,6 +1,8 @@
 //! Who is told about decisions once they are durable: the host layer logs them and sends AMI
 //! events; tests use [`NoNotifier`].
 
+use std::net::IpAddr;
+
 use crate::decision::{Alert, AuditSummary, Ban, FraudAlert, UnbanReason};
 
 /// Told about every ban, unban and alert once it is on disk (AMI events, log lines).
@@ -15,6 +17,9 @@ pub trait Notifier: Send + Sync {
     fn alert(&self, alert: &Alert);
     fn fraud(&self, _fraud: &FraudAlert) {}
     fn audit(&self, _summary: &AuditSummary) {}
+    /// Remove the contacts `account` registered from `source` (the host does it on an
+    /// Asterisk thread).
+    fn remove_contacts(&self, _account: &str, _source: IpAddr) {}
 }
 
 pub struct NoNotifier;
@@ -46,5 +51,10 @@ impl Notifier for Fanout {
     }
     fn audit(&self, summary: &AuditSummary) {
         self.0.iter().for_each(|n| n.audit(summary));
+    }
+    fn remove_contacts(&self, account: &str, source: IpAddr) {
+        self.0
+            .iter()
+            .for_each(|n| n.remove_contacts(account, source));
     }
 }

@@ -110,7 +110,31 @@ impl Engine {
             now,
             true,
         );
-        vec![Action::Ban(ban)]
+        let mut actions = vec![Action::Ban(ban)];
+        actions.extend(self.contacts_to_remove(key, &net, now));
+        actions
+    }
+
+    /// Logins from inside `net` within `[sensor] remove_contacts_within` before its ban: the
+    /// contacts they registered are removed (the host does it).
+    pub(super) fn contacts_to_remove(
+        &mut self,
+        key: IpAddr,
+        net: &IpNet,
+        now: Millis,
+    ) -> Vec<Action> {
+        let within = window_ms(self.cfg.sensor.remove_contacts_within);
+        if within == 0 {
+            return Vec::new();
+        }
+        self.logins
+            .take_within(key, net, now, within)
+            .into_iter()
+            .map(|l| Action::RemoveContacts {
+                account: l.account,
+                source: l.ip,
+            })
+            .collect()
     }
 
     /// Records a ban in the table and the offence history. `escalate` applies the doubling and
@@ -159,6 +183,23 @@ impl Engine {
         self.bans.insert(ban);
     }
 
+    /// The contacts to remove for a manual ban of `net`: logins from inside it within
+    /// `[sensor] remove_contacts_within`.
+    pub fn contacts_removed_by(&mut self, net: &IpNet, now: Millis) -> Vec<Action> {
+        let within = window_ms(self.cfg.sensor.remove_contacts_within);
+        if within == 0 {
+            return Vec::new();
+        }
+        self.logins
+            .take_in_net(net, now, within)
+            .into_iter()
+            .map(|l| Action::RemoveContacts {
+                account: l.account,
+                source: l.ip,
+            })
+            .collect()
+    }
+
     /// `secast ban`: refuses a network no firewall can apply and one covering a protected
     /// address, whatever spelling it came in (`::ffff:127.0.0.1/128` is loopback). Not
     /// subject to `max_bans`: the admin is always heard.
@@ -199,6 +240,13 @@ impl Engine {
             *st = st.cleared();
         }
         self.enumerating.remove(&key);
+        if self.publishing {
+            self.changes.push(Change::FailureRoom {
+                key,
+                room: None,
+                until: 0,
+            });
+        }
         self.publish_source(key);
         Some(ban)
     }

@@ -18,9 +18,11 @@ mod events;
 mod ingress;
 mod ingress_counters;
 mod lookup_sources;
+mod profile_file;
 mod protection_refresh;
 mod published;
 mod remote;
+mod sensor_notes;
 mod services;
 mod sharded_map;
 mod shared;
@@ -31,7 +33,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 pub use envelope::Envelope;
 pub use event_counters::{EventCounters, MAX_ACCOUNTS_PER_SOURCE, SourceCounts};
@@ -47,6 +49,7 @@ use crate::calls::{CallGuard, CallPolicy};
 use crate::config::Config;
 use crate::enforce::Order;
 use crate::engine::Engine;
+use crate::sensor::{Sensor, SensorNote};
 use crate::util::log::{Level, LogSink};
 
 /// The running worker. Close every [`Ingress`] first, then [`Pipeline::join`].
@@ -89,11 +92,15 @@ impl Pipeline {
         let mut sources = LookupSources::open(&config, log.as_ref());
         let lookups = Arc::new(sources.snapshot());
         engine.set_lookups(lookups.clone());
-        let published = Published::new(config.general.risk_half_life, config.general.ipv6_prefix);
+        let published = Arc::new(Published::new(
+            config.general.risk_half_life,
+            config.general.ipv6_prefix,
+        ));
         engine.start_publishing(now);
         shared::publish(&mut engine, &published);
         let (wake_tx, wake_rx) = bounded(1);
         let calls = CallGuard::new(CallPolicy::new(&config));
+        let (sensor, notes) = Sensor::new(published.clone(), config.clone(), lookups.clone());
         let orders = services.enforcer;
         let shared = Arc::new(Shared {
             config: RwLock::new(config),
@@ -117,11 +124,17 @@ impl Pipeline {
             started_wall: SystemTime::now(),
             audit: services.audit,
             cluster: services.cluster,
+            sensor: Arc::new(sensor),
+            profiles_path: Mutex::new(None),
         });
+        if !shared.config().ledger.directory.is_empty() {
+            let dir = std::path::PathBuf::from(&shared.config().ledger.directory);
+            shared.keep_profiles_in(&dir);
+        }
         let worker_shared = shared.clone();
         let worker = std::thread::Builder::new()
             .name("secast-engine".into())
-            .spawn(move || run(rx, &worker_shared, orders, log.as_ref()))?;
+            .spawn(move || run(rx, notes, &worker_shared, orders, log.as_ref()))?;
         let refresher = match services.protection {
             Some(readers) => Some(ProtectionRefresher::start(
                 shared.clone(),
@@ -159,18 +172,62 @@ impl Pipeline {
 /// How often the engine looks at the clock when no events come (ban expiry, eviction).
 const TICK: Duration = Duration::from_millis(500);
 
+/// Sensor notes taken one after the other before the event queue gets its turn.
+const NOTES_IN_A_ROW: usize = 64;
+
 /// How often the status counters' idle sources are swept.
 const COUNTERS_SWEEP: Duration = Duration::from_secs(60);
 
-fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, log: &dyn LogSink) {
+/// What the worker takes next: an item of its queue, or a note from the PJSIP sensor.
+enum Next {
+    Envelope(Envelope),
+    Note(SensorNote),
+}
+
+fn run(
+    rx: Receiver<Envelope>,
+    notes: Receiver<SensorNote>,
+    shared: &Shared,
+    orders: Option<Sender<Order>>,
+    log: &dyn LogSink,
+) {
     let mut last_tick = Instant::now();
     let mut last_refresh = Instant::now();
     let mut last_counters_sweep = Instant::now();
+    let mut last_profiles_save = Instant::now();
+    let mut notes_in_a_row = 0usize;
     loop {
-        let envelope = match rx.recv_timeout(TICK) {
-            Ok(Envelope::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
-            Ok(e) => Some(e),
-            Err(RecvTimeoutError::Timeout) => None,
+        // The sensor's notes first: a finding becomes a ban the sensor reads before the
+        // attacker's next request. But never more than NOTES_IN_A_ROW of them before the
+        // queue gets its turn: a scanner flood from forged sources must not starve the
+        // security events. The sensor holds the sender, so it never disconnects.
+        let next = if notes_in_a_row < NOTES_IN_A_ROW {
+            crossbeam_channel::select_biased! {
+                recv(notes) -> n => n.ok().map(Next::Note),
+                recv(rx) -> m => match m {
+                    Ok(Envelope::Shutdown) | Err(_) => break,
+                    Ok(e) => Some(Next::Envelope(e)),
+                },
+                default(TICK) => None,
+            }
+        } else {
+            crossbeam_channel::select_biased! {
+                recv(rx) -> m => match m {
+                    Ok(Envelope::Shutdown) | Err(_) => break,
+                    Ok(e) => Some(Next::Envelope(e)),
+                },
+                recv(notes) -> n => n.ok().map(Next::Note),
+                default(TICK) => None,
+            }
+        };
+        notes_in_a_row = match next {
+            Some(Next::Note(_)) => notes_in_a_row + 1,
+            _ => 0,
+        };
+        let (envelope, note) = match next {
+            Some(Next::Envelope(e)) => (Some(e), None),
+            Some(Next::Note(n)) => (None, Some(n)),
+            None => (None, None),
         };
         // One bad event must not stop the engine: a panic here is logged and the loop goes on.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -187,6 +244,9 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                 }
                 Some(Envelope::Shutdown) | None => {}
             }
+            if let Some(note) = note {
+                sensor_notes::process(note, shared, orders.as_ref());
+            }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();
                 let actions = {
@@ -201,6 +261,10 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                     shared.event_counters().sweep(shared.now());
                 }
                 shared.calls_tick();
+                if last_profiles_save.elapsed() >= profile_file::SAVE_EVERY {
+                    last_profiles_save = Instant::now();
+                    shared.save_profiles();
+                }
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();
@@ -213,5 +277,6 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                 "engine worker: processing panicked; item skipped",
             );
         }
-    }
+    } // What was learnt since the last save survives the unload.
+    shared.save_profiles();
 }

@@ -34,7 +34,7 @@ use crate::engine::source_key::source_key;
 use crate::engine::{AccountPoint, Change, EngineCounters, RiskPoint, WhitelistView};
 use crate::util::lock::{LockExt, RwLockExt};
 use crate::util::net::canonical_ip;
-use crate::util::time::Millis;
+use crate::util::time::{Millis, Secs, secs};
 
 /// A network in one 128-bit space: IPv4 as its IPv4-mapped IPv6 network (`a.b.c.0/24` is
 /// `::ffff:a.b.c.0/120`). Canonical bans never cover the mapped space as IPv6 (see
@@ -139,6 +139,8 @@ pub struct Published {
     bans: ShardedMap<NetKey, Arc<Ban>>,
     prefixes: PrefixesInUse,
     risks: ShardedMap<u128, RiskPoint>,
+    /// Failures left before `brute_force` bans, per source key, and until when (second).
+    rooms: ShardedMap<u128, (u32, Secs)>,
     accounts: ShardedMap<Arc<str>, AccountPoint>,
     whitelist: RwLock<Arc<WhitelistView>>,
     half_life_ms: AtomicU64,
@@ -152,6 +154,7 @@ impl Published {
             bans: ShardedMap::default(),
             prefixes: PrefixesInUse::default(),
             risks: ShardedMap::default(),
+            rooms: ShardedMap::default(),
             accounts: ShardedMap::default(),
             whitelist: RwLock::new(Arc::new(WhitelistView::default())),
             half_life_ms: AtomicU64::new(0),
@@ -192,6 +195,19 @@ impl Published {
         })
     }
 
+    /// Whether `ip` may never be banned (loopback, this host, whitelisted networks, what the
+    /// PBX depends on), as the engine last published it. A scan of the protected entries (a
+    /// few dozen) under a read lock held for the scan: for the sensor before a drop, not on
+    /// its pass path.
+    pub fn is_protected(&self, ip: IpAddr) -> bool {
+        let ip = canonical_ip(ip);
+        self.whitelist
+            .read_locked()
+            .entries
+            .iter()
+            .any(|e| e.net.contains(&ip))
+    }
+
     /// The ban in force covering `ip`, the narrowest first.
     pub fn ban_covering(&self, ip: IpAddr, now: Millis) -> Option<Arc<Ban>> {
         let a = wide(canonical_ip(ip));
@@ -219,6 +235,16 @@ impl Published {
         self.risks
             .get_with(&key, |r| score_at(r.peak, r.at, now, self.half_life()))
             .unwrap_or(0)
+    }
+
+    /// How many more SIP authentication failures the source may have before `brute_force`
+    /// bans it; None while it has none counted. O(1), like [`Published::is_banned`].
+    pub fn failure_room(&self, ip: IpAddr, now: Millis) -> Option<u32> {
+        let key = wide(source_key(ip, self.ipv6_prefix.load(Ordering::Relaxed)));
+        let now = secs(now);
+        self.rooms
+            .get_with(&key, |(room, until)| (now < *until).then_some(*room))
+            .flatten()
     }
 
     /// The account's risk at `now`, 0 to 100 (0 for an account never attacked).
@@ -267,7 +293,14 @@ impl Published {
             Change::SourceRisk { key, risk } => self.risks.insert(wide(key), risk),
             Change::SourceGone(key) => {
                 self.risks.remove(&wide(key));
+                self.rooms.remove(&wide(key));
             }
+            Change::FailureRoom { key, room, until } => match room {
+                Some(room) => self.rooms.insert(wide(key), (room, until)),
+                None => {
+                    self.rooms.remove(&wide(key));
+                }
+            },
             Change::AccountRisk { account, point } => self.accounts.insert(account, point),
             Change::AccountGone(account) => {
                 self.accounts.remove(&account);
@@ -305,6 +338,21 @@ impl Published {
         set(&p.lifted_protected, c.lifted_protected);
         set(&p.events_from_banned, c.events_from_banned);
         set(&p.evicted_ips, c.evicted_ips);
+    }
+}
+
+/// The PJSIP sensor reads bans and protection from here.
+impl crate::sensor::BanView for Published {
+    fn is_banned(&self, ip: IpAddr, now: Millis) -> bool {
+        Published::is_banned(self, ip, now)
+    }
+
+    fn is_protected(&self, ip: IpAddr) -> bool {
+        Published::is_protected(self, ip)
+    }
+
+    fn failure_room(&self, ip: IpAddr, now: Millis) -> Option<u32> {
+        Published::failure_room(self, ip, now)
     }
 }
 

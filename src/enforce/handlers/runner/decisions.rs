@@ -95,6 +95,8 @@ impl Runner {
                 self.fan_out(HandlerEvent::Fraud(FraudFacts::of(&f, risk, country)));
             }
             Action::Audit(a) => self.fan_out(HandlerEvent::Audit(AuditFacts::of(&a))),
+            // The host's business (PJSIP contacts); the ban that caused it is reported.
+            Action::RemoveContacts { .. } => {}
         }
     }
 
