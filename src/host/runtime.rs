@@ -216,6 +216,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     }
     // The engine can answer now: reconcile with the ledger, first syncs, then decisions.
     handlers.begin();
+    super::sensor::start(pipeline.shared.sensor());
     *slot = Some(Runtime {
         audit,
         subscription,
@@ -242,6 +243,8 @@ fn teardown(rt: Runtime) {
     // AMI actions first: one may start while unload runs (Asterisk does not wait for them);
     // once unregistered, a late one finds the module not running and says so.
     manager::unregister_actions();
+    // The PJSIP sensor before the engine goes: requests pass untouched from here on.
+    super::sensor::stop();
     rt.subscription.close();
     rt.audit.stop();
     if let Some(w) = rt.watch {
