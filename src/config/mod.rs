@@ -26,6 +26,7 @@ mod issue;
 pub mod keys;
 mod ledger;
 mod rules;
+mod sensor;
 pub mod values;
 mod whitelist;
 
@@ -46,6 +47,10 @@ pub use issue::ConfigIssue;
 pub use keys::KeyDef;
 pub use ledger::LedgerConfig;
 pub use rules::{MAX_DISTINCT_THRESHOLD, Rule, Rules, StolenCredentialAction};
+pub use sensor::{
+    BUILTIN_SCANNER_PATTERNS, MAX_SCANNER_PATTERN, MAX_SCANNER_PATTERNS, ScannerConfig,
+    SensorConfig,
+};
 pub use whitelist::WhitelistConfig;
 
 /// The running configuration. Defaults live in each section's `Default` and nowhere else; the
@@ -68,6 +73,8 @@ pub struct Config {
     pub calls: CallsConfig,
     /// The `[calls-NAME]` limits: the built-in ones first, then new names in file order.
     pub call_limits: Vec<CallLimit>,
+    pub sensor: SensorConfig,
+    pub scanner: ScannerConfig,
 }
 
 impl Default for Config {
@@ -87,6 +94,8 @@ impl Default for Config {
             audit: AuditConfig::default(),
             cluster: ClusterConfig::default(),
             handlers: Vec::new(),
+            sensor: SensorConfig::default(),
+            scanner: ScannerConfig::default(),
         }
     }
 }
@@ -108,6 +117,7 @@ pub static KEYS: std::sync::LazyLock<Vec<KeyDef>> = std::sync::LazyLock::new(|| 
         handlers::keys(),
         calls::keys(),
         call_limits::keys(),
+        sensor::keys(),
     ]
     .into_iter()
     .flatten()

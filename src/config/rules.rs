@@ -84,6 +84,11 @@ pub struct Rules {
     pub intel: Rule,
     /// Offenders in the same /24 or /48 (threshold and window; adds risk, never bans alone).
     pub neighbour: Rule,
+    /// A User-Agent of a known scanner, seen by the PJSIP sensor (`enabled` and `ban`).
+    pub scanner: Rule,
+    /// More than `threshold` requests from one source within a second, counted by the PJSIP
+    /// sensor before authentication (`enabled`, `threshold`, `ban`; the window is 1 s).
+    pub request_flood: Rule,
 }
 
 impl Default for Rules {
@@ -100,6 +105,10 @@ impl Default for Rules {
             geo: Rule::new(1, 86_400, 86_400),
             intel: Rule::new(1, 86_400, 86_400),
             neighbour: Rule::new(3, 86_400, 86_400),
+            scanner: Rule::new(1, 1, 86_400),
+            // 200 requests/s: a phone booting with a hundred BLF subscriptions stays below it,
+            // sipp or SIPVicious at full speed crosses it within a tenth of a second.
+            request_flood: Rule::new(200, 1, 600),
         }
     }
 }
@@ -118,6 +127,8 @@ impl Rules {
             RuleId::Geo => &self.geo,
             RuleId::Intel => &self.intel,
             RuleId::Neighbour => &self.neighbour,
+            RuleId::Scanner => &self.scanner,
+            RuleId::RequestFlood => &self.request_flood,
         }
     }
 }

@@ -13,10 +13,12 @@ pub enum RuleId {
     Geo,
     Intel,
     Neighbour,
+    Scanner,
+    RequestFlood,
 }
 
 impl RuleId {
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 12;
 
     pub const ALL: [RuleId; Self::COUNT] = [
         RuleId::BruteForce,
@@ -29,6 +31,8 @@ impl RuleId {
         RuleId::Geo,
         RuleId::Intel,
         RuleId::Neighbour,
+        RuleId::Scanner,
+        RuleId::RequestFlood,
     ];
 
     /// The rule's secast.conf section, also its name in bans, alerts and the CLI.
@@ -44,6 +48,8 @@ impl RuleId {
             RuleId::Geo => "geo",
             RuleId::Intel => "intel",
             RuleId::Neighbour => "neighbour",
+            RuleId::Scanner => "scanner",
+            RuleId::RequestFlood => "request_flood",
         }
     }
 
@@ -60,6 +66,8 @@ impl RuleId {
             RuleId::Geo => "contacts from a denied location",
             RuleId::Intel => "contacts from a listed source",
             RuleId::Neighbour => "recent offenders in the same /24 or /48",
+            RuleId::Scanner => "requests with a scanner's User-Agent",
+            RuleId::RequestFlood => "requests per second",
         }
     }
 

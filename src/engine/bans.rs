@@ -110,7 +110,31 @@ impl Engine {
             now,
             true,
         );
-        vec![Action::Ban(ban)]
+        let mut actions = vec![Action::Ban(ban)];
+        actions.extend(self.contacts_to_remove(key, &net, now));
+        actions
+    }
+
+    /// Logins from inside `net` within `[sensor] remove_contacts_within` before its ban: the
+    /// contacts they registered are removed (the host does it).
+    pub(super) fn contacts_to_remove(
+        &mut self,
+        key: IpAddr,
+        net: &IpNet,
+        now: Millis,
+    ) -> Vec<Action> {
+        let within = window_ms(self.cfg.sensor.remove_contacts_within);
+        if within == 0 {
+            return Vec::new();
+        }
+        self.logins
+            .take_within(key, net, now, within)
+            .into_iter()
+            .map(|l| Action::RemoveContacts {
+                account: l.account,
+                source: l.ip,
+            })
+            .collect()
     }
 
     /// Records a ban in the table and the offence history. `escalate` applies the doubling and

@@ -96,6 +96,9 @@ impl Engine {
             return actions;
         }
         self.last_sweep = now;
+        self.logins
+            .sweep(now, window_ms(self.cfg.sensor.remove_contacts_within));
+        self.profiles.sweep(now);
         let from = now.saturating_sub(window_ms(self.cfg.escalation.history));
         self.offences.retain(|_, v| {
             v.retain(|t| *t >= from);

@@ -20,16 +20,20 @@ mod ban_table;
 mod bans;
 pub mod changes;
 mod counters;
+pub mod device_profiles;
 pub mod escalation;
 mod housekeeping;
 pub mod neighbourhood;
 pub mod pjsip_peers;
+mod profile_signal;
 pub mod protected_sources;
 mod queries;
+pub mod recent_logins;
 mod remote;
 mod report;
 pub mod risk;
 mod rules;
+mod sensor_findings;
 pub mod source_key;
 mod source_state;
 pub mod whitelist;
@@ -44,9 +48,11 @@ use ipnet::IpNet;
 pub use ban_table::BanTable;
 pub use changes::{AccountPoint, Change, RiskPoint, WhitelistView};
 pub use counters::EngineCounters;
+pub use device_profiles::{DeviceProfile, DeviceProfiles, RegisterSeen};
 pub use protected_sources::ProtectedSources;
 pub use remote::LocalFailure;
 pub use report::{AccountReport, IpReport, RecentEvent};
+pub use sensor_findings::{SensorFinding, first_contact_denial};
 
 use crate::config::Config;
 use crate::decision::{Action, Alert, Ban, RuleId};
@@ -95,6 +101,10 @@ pub struct Engine {
     /// Whether changes are recorded for the published view (see [`changes`]).
     publishing: bool,
     changes: Vec<Change>,
+    /// Recent SuccessfulAuths per source: a ban soon after one removes its contacts.
+    logins: recent_logins::RecentLogins,
+    /// User-Agents and networks of each account's registrations.
+    profiles: DeviceProfiles,
     pub counters: EngineCounters,
 }
 
@@ -120,6 +130,8 @@ impl Engine {
             lift_due: false,
             publishing: false,
             changes: Vec::new(),
+            logins: recent_logins::RecentLogins::default(),
+            profiles: DeviceProfiles::default(),
             counters: EngineCounters::default(),
         }
     }
@@ -265,7 +277,20 @@ impl Engine {
         st.events = st.events.saturating_add(1);
         if ev.kind == EventKind::SuccessfulAuth {
             st.last_auth = secs(now).max(1);
+            if let Some(acct) = account
+                && !cfg.sensor.remove_contacts_within.is_zero()
+            {
+                self.logins.record(
+                    key,
+                    recent_logins::Login {
+                        account: acct.into(),
+                        ip,
+                        at: now,
+                    },
+                );
+            }
         }
+        let st = self.ips.entry(key).or_default();
         let registered = st.is_registered(
             secs(now),
             u32::try_from(cfg.general.registered_lifetime.as_secs()).unwrap_or(u32::MAX),
@@ -296,6 +321,11 @@ impl Engine {
         let mut findings = Findings::default();
         let triggered = rules::evaluate(&facts, st, tables, &mut findings);
 
+        if ev.kind == EventKind::SuccessfulAuth
+            && let Some(acct) = account
+        {
+            self.profile_login(acct, ip, ev.remote.port, now, &mut findings);
+        }
         let mut actions = Vec::new();
         for (rule, message) in findings.alerts {
             if let Some(a) = self.alert(AlertKey::Source(rule, ip), ip, account, message, now) {

@@ -1,14 +1,73 @@
 //! The PJSIP sensor's decisions: every SIP request is shown to [`Sensor::inspect`] on PJSIP's
 //! monitor thread, before the distributor and any digest work. Pure Rust, no FFI: the host
 //! (`host::sensor`) reads the request and carries out the verdict.
+//!
+//! In order, for each request:
+//! 1. **banned**: a ban in force covers the source (the published view, updated by the
+//!    worker as soon as the engine decides, before the kernel set) → dropped;
+//! 2. **request flood**: more than `[request_flood] threshold` requests from the source within
+//!    the second, whatever they are ([`flood_table`]) → dropped, and the engine told;
+//! 3. **scanner**: the User-Agent holds a `[scanner]` pattern → dropped, the engine told;
+//! 4. **first contact**: a source not checked since the lists last changed is looked up in the
+//!    blocklists and the geo policy; a verdict that bans → dropped, the engine told;
+//! 5. a REGISTER not noted in the last [`REGISTER_NOTE_EVERY`] seconds is noted for the
+//!    device profiles.
+//!
+//! The engine decides every ban (`engine::bans`); the sensor only drops early. A protected
+//! source (whitelist, loopback, what the PBX depends on) is never dropped by 2–4; only a ban,
+//! which for a protected source can only be the administrator's, drops it.
+//!
+//! Costs: the pass path reads one settings `Arc`, one published-view lookup, two atomic
+//! counters, a scan of the User-Agent and one fingerprint slot; it allocates nothing (a
+//! REGISTER note allocates, once per source, account and User-Agent per
+//! [`REGISTER_NOTE_EVERY`]). Measured in `benches/sensor.rs`.
 
+mod address_hash;
+mod counters;
+mod drop_table;
+mod fingerprint_table;
+mod flood_table;
+mod note;
 mod request;
+mod scanner_match;
+mod settings;
+mod view;
 
+pub use counters::{SensorCounters, SensorTotals};
+pub use note::{MAX_NOTE_TEXT, RegisterSeen, SensorNote, bounded_text};
 pub use request::{SeenRequest, SipTransport};
+pub use scanner_match::ScannerMatch;
+pub use settings::SensorSettings;
+pub use view::BanView;
 
-use std::sync::Mutex;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+
+use crate::config::Config;
+use crate::engine::source_key::source_key;
+use crate::engine::{SensorFinding, first_contact_denial};
+use crate::lookups::Lookups;
+use crate::util::lock::{LockExt, RwLockExt};
+use crate::util::net::canonical_ip;
 use crate::util::time::Millis;
+use address_hash::{AddressHasher, wide};
+use drop_table::DropTable;
+use fingerprint_table::FingerprintTable;
+use flood_table::FloodTable;
+
+/// Notes waiting for the worker; more are dropped and counted (`notes_lost`).
+pub const NOTE_QUEUE: usize = 4096;
+
+/// Sources whose first-contact check passed, remembered (8 bytes each).
+const CHECKED_SLOTS: usize = 65_536;
+/// REGISTERs already noted (8 bytes each).
+const REGISTER_SLOTS: usize = 16_384;
+/// A REGISTER with the same source, From user and User-Agent is noted again after this many
+/// seconds (a brute force with one User-Agent costs one note per period).
+pub const REGISTER_NOTE_EVERY: u32 = 30;
 
 /// What the host does with a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +91,17 @@ pub enum DropReason {
     FirstContact,
 }
 
+impl DropReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            DropReason::Banned => "banned",
+            DropReason::Scanner => "scanner",
+            DropReason::Flood => "request flood",
+            DropReason::FirstContact => "first contact (geo/blocklist)",
+        }
+    }
+}
+
 /// Whether the host's PJSIP service runs, for `secast show status`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SensorState {
@@ -42,39 +112,196 @@ pub enum SensorState {
 /// The sensor: shared by the worker (which owns it) and PJSIP's monitor thread.
 pub struct Sensor {
     state: Mutex<SensorState>,
-}
-
-impl Default for Sensor {
-    fn default() -> Self {
-        Sensor {
-            state: Mutex::new(SensorState::Off {
-                why: "not started".to_owned(),
-            }),
-        }
-    }
+    view: Arc<dyn BanView>,
+    settings: RwLock<Arc<SensorSettings>>,
+    generation: AtomicU32,
+    hasher: AddressHasher,
+    flood: FloodTable,
+    checked: FingerprintTable,
+    registers: FingerprintTable,
+    drops: DropTable,
+    notes: Sender<SensorNote>,
+    pub counters: SensorCounters,
 }
 
 impl Sensor {
+    /// A sensor reading bans from `view`, judging with `config` and `lookups`; the receiver
+    /// is the worker's end of the notes queue.
+    pub fn new(
+        view: Arc<dyn BanView>,
+        config: Arc<Config>,
+        lookups: Arc<Lookups>,
+    ) -> (Sensor, Receiver<SensorNote>) {
+        let (tx, rx) = bounded(NOTE_QUEUE);
+        let sensor = Sensor {
+            state: Mutex::new(SensorState::Off {
+                why: "the PJSIP service is not registered (yet)".to_owned(),
+            }),
+            view,
+            settings: RwLock::new(Arc::new(SensorSettings::new(config, lookups, 1))),
+            generation: AtomicU32::new(1),
+            hasher: AddressHasher::default(),
+            flood: FloodTable::default(),
+            checked: FingerprintTable::new(CHECKED_SLOTS),
+            registers: FingerprintTable::new(REGISTER_SLOTS),
+            drops: DropTable::default(),
+            notes: tx,
+            counters: SensorCounters::default(),
+        };
+        (sensor, rx)
+    }
+
+    /// New configuration or lookups (reload, a changed list file): every source's first
+    /// contact is checked again.
+    pub fn reconfigure(&self, config: Arc<Config>, lookups: Arc<Lookups>) {
+        let generation = self
+            .generation
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1);
+        let settings = Arc::new(SensorSettings::new(config, lookups, generation));
+        *self.settings.write_locked() = settings;
+    }
+
+    fn settings(&self) -> Arc<SensorSettings> {
+        self.settings.read_locked().clone()
+    }
+
     /// Called on PJSIP's monitor thread for every incoming request before the distributor.
     /// O(1), wait-free or lock-free reads only, no allocation on the Pass path, never blocks.
     /// Queues notes for the worker (try_send on a bounded channel; counted when full).
-    pub fn inspect(&self, _req: &SeenRequest<'_>, _now: Millis) -> Verdict {
+    pub fn inspect(&self, req: &SeenRequest<'_>, now: Millis) -> Verdict {
+        self.counters.seen.fetch_add(1, Ordering::Relaxed);
+        let s = self.settings();
+        if !s.enabled {
+            return Verdict::Pass;
+        }
+        let ip = canonical_ip(req.source.ip());
+        if self.view.is_banned(ip, now) {
+            return self.drop(ip, DropReason::Banned);
+        }
+        if let Some(threshold) = s.flood_threshold {
+            let key = wide(source_key(ip, s.ipv6_prefix));
+            let sec = now.div_euclid(1000) as u32;
+            let count = self.flood.count(&self.hasher, key, sec);
+            if count > threshold && !self.spared(ip) {
+                // Told on crossing and then at doubling excess: a handful of notes per second
+                // however long the engine cannot ban (a registered or capped source).
+                if (count - threshold).is_power_of_two() {
+                    self.note(SensorNote::Finding {
+                        ip,
+                        finding: SensorFinding::Flood { count },
+                    });
+                }
+                return self.drop(ip, DropReason::Flood);
+            }
+        }
+        if let (Some(m), Some(ua)) = (&s.scanner, req.user_agent)
+            && let Some(pattern) = m.find(ua)
+            && !self.spared(ip)
+        {
+            self.note(SensorNote::Finding {
+                ip,
+                finding: SensorFinding::Scanner {
+                    pattern: pattern.clone(),
+                },
+            });
+            return self.drop(ip, DropReason::Scanner);
+        }
+        if s.first_contact {
+            let h = self.hasher.hash(ip, 1);
+            if self.checked.tag_of(h) != Some(s.generation) {
+                let account = std::str::from_utf8(req.from_user)
+                    .ok()
+                    .filter(|a| !a.is_empty());
+                match first_contact_denial(&s.config, &s.lookups, ip, account) {
+                    Some(_) if !self.spared(ip) => {
+                        // Not remembered as checked: every request is denied until the ban is
+                        // published.
+                        self.note(SensorNote::Finding {
+                            ip,
+                            finding: SensorFinding::FirstContact {
+                                account: account.map(|a| a.chars().take(MAX_NOTE_TEXT).collect()),
+                            },
+                        });
+                        return self.drop(ip, DropReason::FirstContact);
+                    }
+                    _ => self.checked.set(h, s.generation),
+                }
+            }
+        }
+        if s.profiles && req.method.eq_ignore_ascii_case(b"REGISTER") {
+            self.note_register(req, now);
+        }
         Verdict::Pass
+    }
+
+    /// Whether a rule's drop is waived because the source is protected (counted).
+    fn spared(&self, ip: IpAddr) -> bool {
+        let p = self.view.is_protected(ip);
+        if p {
+            self.counters.spared.fetch_add(1, Ordering::Relaxed);
+        }
+        p
+    }
+
+    fn drop(&self, ip: IpAddr, reason: DropReason) -> Verdict {
+        self.counters.dropped(reason);
+        self.drops.record(&self.hasher, ip, reason);
+        Verdict::Drop(reason)
+    }
+
+    fn note(&self, note: SensorNote) {
+        match self.notes.try_send(note) {
+            Ok(()) => self.counters.notes_sent.fetch_add(1, Ordering::Relaxed),
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.counters.notes_lost.fetch_add(1, Ordering::Relaxed)
+            }
+        };
+    }
+
+    /// Queues a REGISTER for the device profiles, once per source, From user and User-Agent
+    /// per [`REGISTER_NOTE_EVERY`] seconds.
+    fn note_register(&self, req: &SeenRequest<'_>, now: Millis) {
+        let ua = req.user_agent.unwrap_or_default();
+        let mut h = self.hasher.hash(req.source.ip(), 0);
+        h = self.hasher.extend(h, &req.source.port().to_le_bytes());
+        h = self.hasher.extend(h, req.from_user);
+        h = self.hasher.extend(h, ua);
+        let sec = now.div_euclid(1000) as u32;
+        if let Some(at) = self.registers.tag_of(h)
+            && sec.wrapping_sub(at) < REGISTER_NOTE_EVERY
+        {
+            return;
+        }
+        self.registers.set(h, sec);
+        self.note(SensorNote::Register(RegisterSeen {
+            source: req.source,
+            from_user: bounded_text(req.from_user),
+            user_agent: bounded_text(ua),
+            at: now,
+        }));
     }
 
     /// The host tells the sensor whether it runs, for `secast show status`.
     pub fn set_state(&self, state: SensorState) {
-        if let Ok(mut s) = self.state.lock() {
-            *s = state;
-        }
+        *self.state.locked() = state;
     }
 
     pub fn state(&self) -> SensorState {
-        self.state
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or(SensorState::Off {
-                why: "state unreadable".to_owned(),
-            })
+        self.state.locked().clone()
+    }
+
+    /// Requests dropped from `ip` (as long as its slot was not taken by another source) and
+    /// why the last one was.
+    pub fn dropped_from(&self, ip: IpAddr) -> Option<(u64, DropReason)> {
+        self.drops.dropped_from(&self.hasher, canonical_ip(ip))
+    }
+
+    /// Memory of the fixed tables, for the status page.
+    pub fn table_bytes(&self) -> usize {
+        flood_table::SLOTS * 2 * 8
+            + self.checked.bytes()
+            + self.registers.bytes()
+            + drop_table::SLOTS * 24
     }
 }

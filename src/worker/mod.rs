@@ -21,6 +21,7 @@ mod lookup_sources;
 mod protection_refresh;
 mod published;
 mod remote;
+mod sensor_notes;
 mod services;
 mod sharded_map;
 mod shared;
@@ -31,7 +32,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded, unbounded};
+use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
 
 pub use envelope::Envelope;
 pub use event_counters::{EventCounters, MAX_ACCOUNTS_PER_SOURCE, SourceCounts};
@@ -47,6 +48,7 @@ use crate::calls::{CallGuard, CallPolicy};
 use crate::config::Config;
 use crate::enforce::Order;
 use crate::engine::Engine;
+use crate::sensor::{Sensor, SensorNote};
 use crate::util::log::{Level, LogSink};
 
 /// The running worker. Close every [`Ingress`] first, then [`Pipeline::join`].
@@ -89,11 +91,15 @@ impl Pipeline {
         let mut sources = LookupSources::open(&config, log.as_ref());
         let lookups = Arc::new(sources.snapshot());
         engine.set_lookups(lookups.clone());
-        let published = Published::new(config.general.risk_half_life, config.general.ipv6_prefix);
+        let published = Arc::new(Published::new(
+            config.general.risk_half_life,
+            config.general.ipv6_prefix,
+        ));
         engine.start_publishing(now);
         shared::publish(&mut engine, &published);
         let (wake_tx, wake_rx) = bounded(1);
         let calls = CallGuard::new(CallPolicy::new(&config));
+        let (sensor, notes) = Sensor::new(published.clone(), config.clone(), lookups.clone());
         let orders = services.enforcer;
         let shared = Arc::new(Shared {
             config: RwLock::new(config),
@@ -117,12 +123,12 @@ impl Pipeline {
             started_wall: SystemTime::now(),
             audit: services.audit,
             cluster: services.cluster,
-            sensor: Arc::new(crate::sensor::Sensor::default()),
+            sensor: Arc::new(sensor),
         });
         let worker_shared = shared.clone();
         let worker = std::thread::Builder::new()
             .name("secast-engine".into())
-            .spawn(move || run(rx, &worker_shared, orders, log.as_ref()))?;
+            .spawn(move || run(rx, notes, &worker_shared, orders, log.as_ref()))?;
         let refresher = match services.protection {
             Some(readers) => Some(ProtectionRefresher::start(
                 shared.clone(),
@@ -163,15 +169,37 @@ const TICK: Duration = Duration::from_millis(500);
 /// How often the status counters' idle sources are swept.
 const COUNTERS_SWEEP: Duration = Duration::from_secs(60);
 
-fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, log: &dyn LogSink) {
+/// What the worker takes next: an item of its queue, or a note from the PJSIP sensor.
+enum Next {
+    Envelope(Envelope),
+    Note(SensorNote),
+}
+
+fn run(
+    rx: Receiver<Envelope>,
+    notes: Receiver<SensorNote>,
+    shared: &Shared,
+    orders: Option<Sender<Order>>,
+    log: &dyn LogSink,
+) {
     let mut last_tick = Instant::now();
     let mut last_refresh = Instant::now();
     let mut last_counters_sweep = Instant::now();
     loop {
-        let envelope = match rx.recv_timeout(TICK) {
-            Ok(Envelope::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,
-            Ok(e) => Some(e),
-            Err(RecvTimeoutError::Timeout) => None,
+        // The sensor's notes first: a finding becomes a ban the sensor reads before the
+        // attacker's next request; the sensor holds the sender, so it never disconnects.
+        let next = crossbeam_channel::select_biased! {
+            recv(notes) -> n => n.ok().map(Next::Note),
+            recv(rx) -> m => match m {
+                Ok(Envelope::Shutdown) | Err(_) => break,
+                Ok(e) => Some(Next::Envelope(e)),
+            },
+            default(TICK) => None,
+        };
+        let (envelope, note) = match next {
+            Some(Next::Envelope(e)) => (Some(e), None),
+            Some(Next::Note(n)) => (None, Some(n)),
+            None => (None, None),
         };
         // One bad event must not stop the engine: a panic here is logged and the loop goes on.
         let outcome = catch_unwind(AssertUnwindSafe(|| {
@@ -187,6 +215,9 @@ fn run(rx: Receiver<Envelope>, shared: &Shared, orders: Option<Sender<Order>>, l
                     shared::publish(&mut engine, &shared.published);
                 }
                 Some(Envelope::Shutdown) | None => {}
+            }
+            if let Some(note) = note {
+                sensor_notes::process(note, shared, orders.as_ref());
             }
             if last_tick.elapsed() >= TICK {
                 last_tick = Instant::now();

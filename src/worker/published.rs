@@ -192,6 +192,19 @@ impl Published {
         })
     }
 
+    /// Whether `ip` may never be banned (loopback, this host, whitelisted networks, what the
+    /// PBX depends on), as the engine last published it. A scan of the protected entries (a
+    /// few dozen) under a read lock held for the scan: for the sensor before a drop, not on
+    /// its pass path.
+    pub fn is_protected(&self, ip: IpAddr) -> bool {
+        let ip = canonical_ip(ip);
+        self.whitelist
+            .read_locked()
+            .entries
+            .iter()
+            .any(|e| e.net.contains(&ip))
+    }
+
     /// The ban in force covering `ip`, the narrowest first.
     pub fn ban_covering(&self, ip: IpAddr, now: Millis) -> Option<Arc<Ban>> {
         let a = wide(canonical_ip(ip));
@@ -305,6 +318,17 @@ impl Published {
         set(&p.lifted_protected, c.lifted_protected);
         set(&p.events_from_banned, c.events_from_banned);
         set(&p.evicted_ips, c.evicted_ips);
+    }
+}
+
+/// The PJSIP sensor reads bans and protection from here.
+impl crate::sensor::BanView for Published {
+    fn is_banned(&self, ip: IpAddr, now: Millis) -> bool {
+        Published::is_banned(self, ip, now)
+    }
+
+    fn is_protected(&self, ip: IpAddr) -> bool {
+        Published::is_protected(self, ip)
     }
 }
 

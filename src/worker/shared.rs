@@ -38,7 +38,7 @@ pub struct Shared {
     pub(super) event_counters: Mutex<EventCounters>,
     pub(super) engine: Mutex<Engine>,
     /// What readers see of the engine without its lock.
-    pub(super) published: Published,
+    pub(super) published: Arc<Published>,
     /// The files behind the lookups; touched only by the worker's periodic check and by reload.
     pub(super) sources: Mutex<LookupSources>,
     /// The current lookups, for the dialplan functions: an Arc clone under a read lock.
@@ -152,7 +152,8 @@ impl Shared {
         }
         drop(engine);
         *self.sources.locked() = sources;
-        *self.lookups.write_locked() = lookups;
+        *self.lookups.write_locked() = lookups.clone();
+        self.sensor.reconfigure(self.config(), lookups);
         self.refresh_protection();
     }
 
@@ -174,7 +175,8 @@ impl Shared {
             let lookups = Arc::new(sources.snapshot());
             drop(sources);
             self.engine().set_lookups(lookups.clone());
-            *self.lookups.write_locked() = lookups;
+            *self.lookups.write_locked() = lookups.clone();
+            self.sensor.reconfigure(self.config(), lookups);
         }
     }
 

@@ -2,7 +2,10 @@
 //! login: the blocklists (`intel`), the geo policy (`geo`), and recent offenders nearby
 //! (`neighbour`).
 
+use std::net::IpAddr;
+
 use super::{Facts, Findings, Trigger};
+use crate::config::Config;
 use crate::config::ListedAction;
 use crate::decision::RuleId;
 use crate::engine::neighbourhood::Neighbourhood;
@@ -97,6 +100,48 @@ pub(in crate::engine) fn geo(
         findings.alerts.push((RuleId::Geo, message));
     }
     trigger
+}
+
+/// The blocklist and geo verdicts that ban a source at its first request, as the PJSIP sensor
+/// asks before the distributor and the engine confirms when told: listed with `listed =
+/// ban`, or located where a geo rule with the `ban` action denies it. `account` is what the
+/// request claims (its From user): a roaming user's own allow rule applies. The geo policy's
+/// counters are not bumped (the engine counts its own verdicts).
+pub(in crate::engine) fn denial(
+    cfg: &Config,
+    lookups: &Lookups,
+    ip: IpAddr,
+    account: Option<&str>,
+) -> Option<Trigger> {
+    if cfg.intel.listed == ListedAction::Ban
+        && let Some((list, net)) = lookups.blocklist.lookup_ref(ip)
+    {
+        return Some(Trigger {
+            rule: RuleId::Intel,
+            reason: format!("intel: listed in {} ({net})", for_log(list)),
+        });
+    }
+    let db = lookups.geo_db.as_ref()?;
+    let info = db.lookup(ip);
+    let verdict = lookups
+        .geo_policy
+        .evaluate_quietly(ip, account, info.as_ref());
+    match &verdict {
+        GeoVerdict::Denied {
+            action: GeoAction::Ban,
+            ..
+        } => {
+            let place = info
+                .as_ref()
+                .map(|i| printable(&i.summary()))
+                .unwrap_or_default();
+            Some(Trigger {
+                rule: RuleId::Geo,
+                reason: format!("geo: {place} {verdict} (first request, PJSIP sensor)"),
+            })
+        }
+        _ => None,
+    }
 }
 
 /// `neighbour`: a new source in the same /24 or /48 as several recent offenders starts with

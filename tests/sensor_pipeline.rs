@@ -1,0 +1,373 @@
+//! The PJSIP sensor with the real worker and engine (no Asterisk): what the sensor drops, what
+//! the engine then bans through its one ban path, and how soon the sensor sees the ban.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, unbounded};
+use res_secast::config::Config;
+use res_secast::decision::Action;
+use res_secast::enforce::Order;
+use res_secast::intake::{Field, RawEvent};
+use res_secast::sensor::{DropReason, SeenRequest, Sensor, SipTransport, Verdict};
+use res_secast::util::log::MemoryLog;
+use res_secast::worker::{Ingress, Pipeline, Services, Shared};
+
+const FAILED: i64 = 11; // ChallengeResponseFailed
+const SUCCESS: i64 = 9; // SuccessfulAuth
+
+fn event(kind: i64, src: &str, port: u16, account: &str) -> RawEvent {
+    let mut raw = RawEvent::new(kind);
+    raw.set(Field::Service, b"PJSIP");
+    raw.set(Field::AccountId, account.as_bytes());
+    raw.set(
+        Field::RemoteAddress,
+        format!("IPV4/UDP/{src}/{port}").as_bytes(),
+    );
+    raw
+}
+
+fn open_config() -> Config {
+    let mut c = Config::default();
+    c.whitelist.loopback = false;
+    c.whitelist.host_addresses = false;
+    c
+}
+
+struct Rig {
+    pipeline: Option<Pipeline>,
+    ingress: Ingress,
+    shared: Arc<Shared>,
+    sensor: Arc<Sensor>,
+    orders: Receiver<Order>,
+}
+
+impl Rig {
+    fn start(cfg: Config) -> Rig {
+        let (tx, orders) = unbounded();
+        let services = Services {
+            enforcer: Some(tx),
+            ..Services::default()
+        };
+        let (pipeline, ingress) =
+            Pipeline::start_with(cfg, Arc::new(MemoryLog::default()), services).unwrap();
+        let shared = pipeline.shared.clone();
+        let sensor = shared.sensor();
+        Rig {
+            pipeline: Some(pipeline),
+            ingress,
+            shared,
+            sensor,
+            orders,
+        }
+    }
+
+    fn inspect(&self, src: &str, method: &str, user: &str, ua: Option<&str>) -> Verdict {
+        let source: SocketAddr = src.parse().unwrap();
+        let req = SeenRequest {
+            source,
+            transport: SipTransport::Udp,
+            method: method.as_bytes(),
+            from_user: user.as_bytes(),
+            user_agent: ua.map(str::as_bytes),
+        };
+        self.sensor.inspect(&req, self.shared.now())
+    }
+
+    fn submit(&self, raw: RawEvent) {
+        self.ingress.submit(raw, Instant::now());
+    }
+
+    /// Waits (bounded) until the worker has finished what was submitted and noted.
+    fn settle(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.shared.queue_depth() > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        drop(self.shared.engine());
+    }
+
+    /// Waits (bounded) until a ban covers `ip` in the published view.
+    fn banned(&self, ip: &str) -> bool {
+        let ip: IpAddr = ip.parse().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if self.shared.is_banned(ip) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    }
+
+    fn actions(&self) -> Vec<Action> {
+        let mut out = Vec::new();
+        while let Ok(o) = self.orders.try_recv() {
+            if let Order::Act { actions, .. } = o {
+                out.extend(actions);
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Rig {
+    fn drop(&mut self) {
+        if let Some(p) = self.pipeline.take() {
+            p.join();
+        }
+    }
+}
+
+#[test]
+fn the_request_after_the_threshold_is_dropped_with_no_firewall_involved() {
+    let rig = Rig::start(open_config());
+    for i in 0..5 {
+        assert_eq!(
+            rig.inspect("203.0.113.9:5060", "REGISTER", "1001", Some("sipp")),
+            Verdict::Pass,
+            "attempt {i} is processed"
+        );
+        rig.submit(event(FAILED, "203.0.113.9", 5060, "1001"));
+        rig.settle();
+    }
+    // The 5th failure's ban is in the published view the moment the engine decided it: the
+    // enforcer (the kernel set) has not even been read in this test.
+    assert_eq!(
+        rig.inspect("203.0.113.9:5061", "REGISTER", "1001", Some("sipp")),
+        Verdict::Drop(DropReason::Banned)
+    );
+    assert_eq!(
+        rig.sensor
+            .dropped_from("203.0.113.9".parse().unwrap())
+            .map(|d| d.0),
+        Some(1)
+    );
+    assert_eq!(rig.sensor.counters.totals().dropped_banned, 1);
+    assert_eq!(
+        rig.inspect("203.0.113.10:5060", "REGISTER", "1001", Some("sipp")),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn a_scanner_is_dropped_at_its_first_request_and_banned_by_the_engine() {
+    let rig = Rig::start(open_config());
+    assert_eq!(
+        rig.inspect(
+            "198.51.100.66:5060",
+            "OPTIONS",
+            "100",
+            Some("friendly-scanner")
+        ),
+        Verdict::Drop(DropReason::Scanner)
+    );
+    assert!(rig.banned("198.51.100.66"));
+    assert_eq!(
+        rig.inspect(
+            "198.51.100.66:5060",
+            "REGISTER",
+            "100",
+            Some("Yealink SIP-T46S")
+        ),
+        Verdict::Drop(DropReason::Banned)
+    );
+    let bans: Vec<_> = rig
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Ban(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bans.len(), 1);
+    assert_eq!(bans[0].origin.rule(), "scanner");
+    assert!(
+        bans[0].reason.contains("\"friendly-scanner\""),
+        "{}",
+        bans[0].reason
+    );
+    // A phone is never touched.
+    for _ in 0..50 {
+        assert_eq!(
+            rig.inspect(
+                "198.51.100.20:5060",
+                "REGISTER",
+                "1001",
+                Some("Yealink SIP-T46S 66.86.0.15")
+            ),
+            Verdict::Pass
+        );
+    }
+}
+
+#[test]
+fn a_request_flood_is_dropped_past_the_threshold_and_banned() {
+    let rig = Rig::start(open_config());
+    let now = rig.shared.now();
+    let req = |port: u16| SeenRequest {
+        source: SocketAddr::new("203.0.113.50".parse().unwrap(), port),
+        transport: SipTransport::Udp,
+        method: b"OPTIONS",
+        from_user: b"",
+        user_agent: None,
+    };
+    // All within one second of the sensor's clock.
+    let second = now - now.rem_euclid(1000);
+    for i in 0..200 {
+        assert_eq!(
+            rig.sensor.inspect(&req(5060), second + 10),
+            Verdict::Pass,
+            "request {i}"
+        );
+    }
+    assert_eq!(
+        rig.sensor.inspect(&req(5060), second + 20),
+        Verdict::Drop(DropReason::Flood)
+    );
+    assert!(rig.banned("203.0.113.50"));
+    let bans: Vec<_> = rig
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Ban(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bans.len(), 1);
+    assert_eq!(bans[0].origin.rule(), "request_flood");
+    // The next second another source starts from zero.
+    assert_eq!(
+        rig.sensor.inspect(
+            &SeenRequest {
+                source: "203.0.113.51:5060".parse().unwrap(),
+                ..req(5060)
+            },
+            second + 1010
+        ),
+        Verdict::Pass
+    );
+}
+
+#[test]
+fn protected_sources_are_never_dropped_by_the_sensor_rules() {
+    let mut cfg = open_config();
+    cfg.whitelist.networks.push("192.0.2.0/24".parse().unwrap());
+    let rig = Rig::start(cfg);
+    rig.settle();
+    for _ in 0..300 {
+        assert_eq!(
+            rig.inspect("192.0.2.5:5060", "OPTIONS", "x", Some("friendly-scanner")),
+            Verdict::Pass
+        );
+    }
+    rig.settle();
+    assert!(!rig.shared.is_banned("192.0.2.5".parse().unwrap()));
+    assert!(rig.sensor.counters.totals().spared > 0);
+}
+
+#[test]
+fn a_listed_source_is_dropped_at_its_first_request() {
+    let dir = std::env::temp_dir().join(format!("secast-sensor-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("list.txt");
+    std::fs::write(&list, "198.51.100.0/24\n").unwrap();
+    let mut cfg = open_config();
+    let spec = format!("plain:{}", list.display());
+    let (cfg2, issues) = Config::from_entries(
+        &[res_secast::config::ConfigEntry::new(
+            "intel",
+            "blocklist",
+            &spec,
+        )],
+        &cfg,
+    );
+    assert!(issues.is_empty(), "{issues:?}");
+    cfg.intel = cfg2.intel;
+    let rig = Rig::start(cfg);
+    assert_eq!(
+        rig.inspect("198.51.100.7:5060", "REGISTER", "1001", Some("Zoiper")),
+        Verdict::Drop(DropReason::FirstContact)
+    );
+    assert!(rig.banned("198.51.100.7"));
+    assert_eq!(
+        rig.inspect("203.0.113.70:5060", "REGISTER", "1001", Some("Zoiper")),
+        Verdict::Pass
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_login_from_a_new_device_and_network_raises_the_stolen_credentials_signal() {
+    let rig = Rig::start(open_config());
+    assert_eq!(
+        rig.inspect(
+            "127.0.0.20:5060",
+            "REGISTER",
+            "1001",
+            Some("Yealink SIP-T46S")
+        ),
+        Verdict::Pass
+    );
+    rig.settle();
+    rig.submit(event(SUCCESS, "127.0.0.20", 5060, "1001"));
+    rig.settle();
+    assert_eq!(rig.shared.risk_of_account("1001"), 0);
+    assert_eq!(
+        rig.inspect(
+            "203.0.113.7:5070",
+            "REGISTER",
+            "1001",
+            Some("Evil Softphone")
+        ),
+        Verdict::Pass
+    );
+    rig.settle();
+    rig.submit(event(SUCCESS, "203.0.113.7", 5070, "1001"));
+    rig.settle();
+    assert_eq!(rig.shared.risk_of_account("1001"), 100);
+    let alerts: Vec<_> = rig
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Alert(al) => Some(al),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        alerts
+            .iter()
+            .any(|a| a.rule.name() == "stolen_credentials" && a.message.contains("Evil Softphone")),
+        "{alerts:?}"
+    );
+    let engine = rig.shared.engine();
+    let profile = engine.device_profile("1001").expect("profile");
+    assert_eq!(profile.agents.len(), 2);
+}
+
+#[test]
+fn a_ban_soon_after_a_login_removes_the_contacts_of_that_login() {
+    let rig = Rig::start(open_config());
+    rig.submit(event(SUCCESS, "203.0.113.8", 5060, "1001"));
+    rig.settle();
+    assert_eq!(
+        rig.inspect("203.0.113.8:5060", "OPTIONS", "1001", Some("sipvicious")),
+        Verdict::Drop(DropReason::Scanner)
+    );
+    assert!(rig.banned("203.0.113.8"));
+    rig.settle();
+    let removals: Vec<_> = rig
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::RemoveContacts { account, source } => Some((account, source)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        removals,
+        vec![("1001".into(), "203.0.113.8".parse().unwrap())]
+    );
+}
