@@ -65,10 +65,6 @@ static API: AtomicPtr<PjsipApi> = AtomicPtr::new(std::ptr::null_mut());
 static PANICS: AtomicU64 = AtomicU64::new(0);
 static PANIC_LOGGED: AtomicBool = AtomicBool::new(false);
 
-/// Requests seen and dropped since load, for the benchmark and `secast show status`.
-pub static SEEN: AtomicU64 = AtomicU64::new(0);
-pub static DROPPED: AtomicU64 = AtomicU64::new(0);
-
 asterisk_entry! {
     fn on_rx_request(rdata: *mut sys::pjsip_rx_data) -> sys::pj_bool_t,
     on_panic = caught_panic(),
@@ -82,14 +78,12 @@ asterisk_entry! {
         let Some(received) = (unsafe { rx_request::read(rdata) }) else {
             return 0;
         };
-        SEEN.fetch_add(1, Ordering::Relaxed);
         // SAFETY: the pointer stays valid until detach() has unregistered the service (no
         // callback runs after that) and only then drops it.
         let verdict = unsafe { &*sensor }.inspect(&received.request, wall_clock_ms());
         match verdict {
             Verdict::Pass => 0,
             Verdict::Drop(_) => {
-                DROPPED.fetch_add(1, Ordering::Relaxed);
                 if !matches!(received.request.transport, SipTransport::Udp) && !received.is_ack {
                     refuse(rdata);
                 }
