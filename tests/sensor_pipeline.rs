@@ -371,3 +371,31 @@ fn a_ban_soon_after_a_login_removes_the_contacts_of_that_login() {
         vec![("1001".into(), "203.0.113.8".parse().unwrap())]
     );
 }
+
+#[test]
+fn device_profiles_survive_a_restart_in_their_own_file() {
+    let dir = std::env::temp_dir().join(format!("secast-profiles-it-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut cfg = open_config();
+    cfg.ledger.directory = dir.display().to_string();
+    {
+        let rig = Rig::start(cfg.clone());
+        rig.inspect(
+            "127.0.0.20:5060",
+            "REGISTER",
+            "1001",
+            Some("Yealink\tT46S\n"),
+        );
+        rig.settle();
+        rig.submit(event(SUCCESS, "127.0.0.20", 5060, "1001"));
+        rig.settle();
+    }
+    let saved = std::fs::read_to_string(dir.join("profiles.tsv")).expect("saved at shutdown");
+    assert!(saved.contains("Yealink%09T46S%0A"), "{saved}");
+    let rig = Rig::start(cfg);
+    let text = res_secast::admin::account_page::account_text(&rig.shared, "1001");
+    assert!(text.contains(r#""Yealink\x09T46S\x0a""#), "{text}");
+    assert!(text.contains("127.0.0.0/24"), "{text}");
+    drop(rig);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -8,7 +8,8 @@ use std::ffi::CStr;
 use super::ask::{ACK_WAIT, ask};
 use super::cli_args::{self, BanRequest};
 use super::{
-    NOT_RUNNING, account_list, ban_list, geo_page, ip_page, number_page, status_page, version,
+    NOT_RUNNING, account_list, account_page, ban_list, geo_page, ip_page, number_page, status_page,
+    version,
 };
 use crate::decision::Command;
 use crate::worker::Shared;
@@ -54,7 +55,7 @@ pub fn commands() -> &'static [&'static CliCommand] {
 }
 
 /// Status, reports, and manual bans.
-const CORE_COMMANDS: [CliCommand; 9] = [
+const CORE_COMMANDS: [CliCommand; 10] = [
     CliCommand {
         words: c"secast show status",
         summary: c"Show res_secast event counters, queue and latency",
@@ -96,6 +97,17 @@ const CORE_COMMANDS: [CliCommand; 9] = [
         usage: c"Usage: secast show accounts\n       Accounts under attack: risk, failures, distinct failing sources.\n",
         extra: (0, 0),
         run: |_, s| Some(running(s, account_list::accounts_text)),
+        complete: None,
+    },
+    CliCommand {
+        words: c"secast show account",
+        summary: c"Show one account's risk and device profile",
+        usage: c"Usage: secast show account <id>\n       The account's risk and its device profile: the User-Agents and networks (/24,\n       /64) of its successful registrations, as the PJSIP sensor saw them.\n",
+        extra: (1, 1),
+        run: |args, s| {
+            let account = args.first()?;
+            Some(running(s, |s| account_page::account_text(s, account)))
+        },
         complete: None,
     },
     CliCommand {

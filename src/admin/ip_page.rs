@@ -48,6 +48,13 @@ pub fn ip_text(shared: &Shared, ip: IpAddr) -> String {
             let _ = writeln!(out, "Banned: no");
         }
     }
+    if let Some((n, last)) = shared.sensor().dropped_from(ip) {
+        let _ = writeln!(
+            out,
+            "Dropped by the PJSIP sensor: {n} requests (last: {})",
+            last.label()
+        );
+    }
     let Some(report) = report else {
         let _ = writeln!(
             out,

@@ -3,6 +3,7 @@
 //! Rust, unit-tested; `host` registers these tables with Asterisk and moves strings in and out.
 
 pub mod account_list;
+pub mod account_page;
 pub mod ami_actions;
 pub mod ask;
 pub mod audit_commands;

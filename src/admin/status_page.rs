@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::version::VERSION;
 use crate::intake::EventKind;
+use crate::sensor::SensorState;
 use crate::util::lock::LockExt;
 use crate::worker::Shared;
 
@@ -25,6 +26,40 @@ fn micros(ns: Option<u64>) -> String {
         Some(ns) => format!("{:.1}", ns as f64 / 1000.0),
         None => "-".to_owned(),
     }
+}
+
+/// The PJSIP sensor: whether it runs, what it saw and dropped, notes lost.
+fn sensor_section(shared: &Shared) -> String {
+    let sensor = shared.sensor();
+    let t = sensor.counters.totals();
+    let mut out = String::new();
+    let state = match sensor.state() {
+        SensorState::On {
+            pj_version,
+            priority,
+        } => format!(
+            "on (pjproject {}, service priority {priority})",
+            crate::util::escape::for_log(&pj_version)
+        ),
+        SensorState::Off { why } => format!("off ({})", crate::util::escape::for_log(&why)),
+    };
+    let _ = writeln!(out, "Sensor: {state}");
+    let _ = writeln!(out, "Sensor requests seen: {}", t.seen);
+    let _ = writeln!(
+        out,
+        "Sensor dropped: {} (banned {} scanner {} flood {} first-contact {})",
+        t.dropped(),
+        t.dropped_banned,
+        t.dropped_scanner,
+        t.dropped_flood,
+        t.dropped_first_contact
+    );
+    let _ = writeln!(
+        out,
+        "Sensor spared (protected): {} notes queued {} notes lost (queue full) {}",
+        t.spared, t.notes_sent, t.notes_lost
+    );
+    out
 }
 
 /// The status report. Lines of the form `name: value` and the per-source lines are parsed by
@@ -132,6 +167,7 @@ pub fn status_text(shared: &Shared) -> String {
     );
 
     out.push_str(&decisions);
+    out.push_str(&sensor_section(shared));
     let _ = writeln!(out, "\nEvents by type:");
     for kind in EventKind::ALL {
         let n = stats.by_kind[kind.index()];

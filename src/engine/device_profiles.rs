@@ -177,6 +177,10 @@ impl DeviceProfiles {
         std::mem::take(&mut self.dirty)
     }
 
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
     /// Forgets REGISTERs whose login never came.
     pub fn sweep(&mut self, now: Millis) {
         self.pending

@@ -26,6 +26,7 @@ mod housekeeping;
 pub mod neighbourhood;
 pub mod pjsip_peers;
 mod profile_signal;
+pub mod profile_text;
 pub mod protected_sources;
 mod queries;
 pub mod recent_logins;

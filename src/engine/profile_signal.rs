@@ -65,6 +65,11 @@ impl Engine {
         self.profiles.take_dirty()
     }
 
+    /// A save failed: the profiles are saved again next time.
+    pub fn profiles_unsaved(&mut self) {
+        self.profiles.mark_dirty();
+    }
+
     /// Profiles read back from their file at load.
     pub fn restore_profile(&mut self, account: &str, profile: DeviceProfile) {
         self.profiles.restore(account, profile);

@@ -18,6 +18,7 @@ mod events;
 mod ingress;
 mod ingress_counters;
 mod lookup_sources;
+mod profile_file;
 mod protection_refresh;
 mod published;
 mod remote;
@@ -124,7 +125,12 @@ impl Pipeline {
             audit: services.audit,
             cluster: services.cluster,
             sensor: Arc::new(sensor),
+            profiles_path: Mutex::new(None),
         });
+        if !shared.config().ledger.directory.is_empty() {
+            let dir = std::path::PathBuf::from(&shared.config().ledger.directory);
+            shared.keep_profiles_in(&dir);
+        }
         let worker_shared = shared.clone();
         let worker = std::thread::Builder::new()
             .name("secast-engine".into())
@@ -185,6 +191,7 @@ fn run(
     let mut last_tick = Instant::now();
     let mut last_refresh = Instant::now();
     let mut last_counters_sweep = Instant::now();
+    let mut last_profiles_save = Instant::now();
     loop {
         // The sensor's notes first: a finding becomes a ban the sensor reads before the
         // attacker's next request; the sensor holds the sender, so it never disconnects.
@@ -233,6 +240,10 @@ fn run(
                     shared.event_counters().sweep(shared.now());
                 }
                 shared.calls_tick();
+                if last_profiles_save.elapsed() >= profile_file::SAVE_EVERY {
+                    last_profiles_save = Instant::now();
+                    shared.save_profiles();
+                }
                 if last_refresh.elapsed() >= shared.config().intel.check_interval {
                     last_refresh = Instant::now();
                     shared.refresh_lookups();
@@ -245,5 +256,6 @@ fn run(
                 "engine worker: processing panicked; item skipped",
             );
         }
-    }
+    } // What was learnt since the last save survives the unload.
+    shared.save_profiles();
 }

@@ -5,6 +5,7 @@
 //! the engine's lock, which the worker holds while it scores, sweeps or evicts.
 
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, TryLockError};
 use std::time::{Duration, Instant, SystemTime};
@@ -15,6 +16,7 @@ use super::envelope::Envelope;
 use super::event_counters::EventCounters;
 use super::ingress_counters::IngressCounters;
 use super::lookup_sources::LookupSources;
+use super::profile_file;
 use super::published::Published;
 use crate::audit::AuditDesk;
 use crate::calls::{CallGuard, CallPolicy, CheckOutcome, CheckRequest, Dial, RiskView};
@@ -67,6 +69,8 @@ pub struct Shared {
     pub cluster: Option<Arc<Hub>>,
     /// The PJSIP sensor: read by PJSIP's monitor thread, fed by this worker.
     pub(super) sensor: Arc<Sensor>,
+    /// The device profiles' file (in the ledger's directory); None: not kept.
+    pub(super) profiles_path: Mutex<Option<PathBuf>>,
 }
 
 impl Shared {
@@ -100,6 +104,29 @@ impl Shared {
                 return None;
             }
             std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// Keeps the device profiles in `dir` (the ledger's directory): reads what is there now
+    /// and saves there from now on. Called by the host at load; `[ledger] directory`, when
+    /// set, is used without it.
+    pub fn keep_profiles_in(&self, dir: &Path) {
+        let path = profile_file::path_in(dir);
+        profile_file::load(&path, &mut self.engine(), self.log.as_ref());
+        *self.profiles_path.locked() = Some(path);
+    }
+
+    /// Saves the device profiles if they changed (the worker: every few seconds, and at
+    /// shutdown). The text is made under the engine's lock, written outside it.
+    pub(super) fn save_profiles(&self) {
+        let Some(path) = self.profiles_path.locked().clone() else {
+            return;
+        };
+        let Some(text) = profile_file::changed_text(&mut self.engine()) else {
+            return;
+        };
+        if !profile_file::save(&path, &text, self.log.as_ref()) {
+            self.engine().profiles_unsaved();
         }
     }
 
