@@ -151,9 +151,9 @@ unsafe fn user_agent<'a>(msg: &sys::pjsip_msg) -> Option<&'a [u8]> {
         }
         // SAFETY: a header of the message's circular list, live during the callback.
         let hdr = unsafe { &*h };
-        // SAFETY: name is a pj_str_t of the header.
-        if hdr.type_ == sys::SECAST_PJSIP_H_OTHER as i32
-            && unsafe { text(&hdr.name) }.eq_ignore_ascii_case(b"User-Agent")
+        // SAFETY: name is a pj_str_t of the header, pointing into the packet.
+        let name = unsafe { text(&hdr.name) };
+        if hdr.type_ == sys::SECAST_PJSIP_H_OTHER as i32 && name.eq_ignore_ascii_case(b"User-Agent")
         {
             // SAFETY: PJSIP_H_OTHER headers made by the parser are generic string headers.
             let generic = unsafe { &*(h as *const sys::pjsip_generic_string_hdr) };
