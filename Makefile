@@ -51,7 +51,7 @@ demo: build sandbox
 # minutes). The firewall and capacity benches need root (each works in a private network
 # namespace).
 bench: build sandbox
-	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench audit --bench cluster --bench published --bench handlers --bench calls
+	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench audit --bench cluster --bench published --bench handlers --bench calls --bench sensor
 	bench/calls.sh $(abspath $(MODULE))
 	bench/time-to-ban.sh $(abspath $(MODULE))
 

@@ -102,12 +102,16 @@ impl Rig {
         false
     }
 
+    /// What the worker handed to the enforcer: waits (bounded) for the first order, then
+    /// takes what follows within 50 ms (the ban is published before it is dispatched).
     fn actions(&self) -> Vec<Action> {
         let mut out = Vec::new();
-        while let Ok(o) = self.orders.try_recv() {
+        let mut wait = Duration::from_secs(5);
+        while let Ok(o) = self.orders.recv_timeout(wait) {
             if let Order::Act { actions, .. } = o {
                 out.extend(actions);
             }
+            wait = Duration::from_millis(50);
         }
         out
     }
@@ -398,4 +402,125 @@ fn device_profiles_survive_a_restart_in_their_own_file() {
     assert!(text.contains("127.0.0.0/24"), "{text}");
     drop(rig);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn status_shows_the_sensor_state_and_what_it_dropped() {
+    let rig = Rig::start(open_config());
+    let status = res_secast::admin::status_page::status_text(&rig.shared);
+    assert!(status.contains("PJSIP sensor: off ("), "{status}");
+    rig.sensor.set_state(res_secast::sensor::SensorState::On {
+        pj_version: "2.17".into(),
+        priority: 3,
+    });
+    rig.inspect("198.51.100.99:5060", "OPTIONS", "", Some("sipcli/v1.8"));
+    rig.inspect("198.51.100.98:5060", "OPTIONS", "", Some("MicroSIP/3.21.3"));
+    let status = res_secast::admin::status_page::status_text(&rig.shared);
+    assert!(
+        status.contains("PJSIP sensor: on (pjproject 2.17, service priority 3)"),
+        "{status}"
+    );
+    assert!(status.contains("Sensor requests seen: 2"), "{status}");
+    assert!(
+        status.contains("Sensor dropped: 1 (banned 0 scanner 1 flood 0 first-contact 0)"),
+        "{status}"
+    );
+    assert!(status.contains("notes lost (queue full) 0"), "{status}");
+}
+
+#[test]
+fn a_manual_ban_of_a_network_removes_the_contacts_of_recent_logins_in_it() {
+    let rig = Rig::start(open_config());
+    rig.submit(event(SUCCESS, "203.0.113.40", 5060, "1002"));
+    rig.settle();
+    // The ack travels with the order to the enforcer, which this test plays.
+    let (ack, _answer) = unbounded();
+    assert!(rig.shared.command(res_secast::decision::Command::Ban {
+        net: "203.0.113.0/24".parse().unwrap(),
+        length: Some(Duration::from_secs(600)),
+        reason: "test".into(),
+        ack,
+    }));
+    let removals: Vec<_> = rig
+        .actions()
+        .into_iter()
+        .filter(|a| matches!(a, Action::RemoveContacts { .. }))
+        .collect();
+    assert_eq!(
+        removals,
+        vec![Action::RemoveContacts {
+            account: "1002".into(),
+            source: "203.0.113.40".parse().unwrap()
+        }]
+    );
+}
+
+#[test]
+fn a_reload_changes_the_sensor_rules_at_once() {
+    let rig = Rig::start(open_config());
+    let mut cfg = open_config();
+    cfg.rules.scanner.enabled = false;
+    rig.shared.reconfigure(cfg);
+    assert_eq!(
+        rig.inspect(
+            "198.51.100.77:5060",
+            "OPTIONS",
+            "",
+            Some("friendly-scanner")
+        ),
+        Verdict::Pass
+    );
+    let mut cfg = open_config();
+    cfg.scanner.builtin_patterns = false;
+    cfg.scanner.patterns.push("acme-probe".into());
+    rig.shared.reconfigure(cfg);
+    assert_eq!(
+        rig.inspect(
+            "198.51.100.78:5060",
+            "OPTIONS",
+            "",
+            Some("friendly-scanner")
+        ),
+        Verdict::Pass
+    );
+    assert_eq!(
+        rig.inspect("198.51.100.79:5060", "OPTIONS", "", Some("ACME-Probe/2")),
+        Verdict::Drop(DropReason::Scanner)
+    );
+}
+
+#[test]
+fn a_flood_from_a_registered_source_is_cut_back_not_banned() {
+    let rig = Rig::start(open_config());
+    rig.submit(event(SUCCESS, "198.51.100.150", 5060, "1005"));
+    rig.settle();
+    let now = rig.shared.now();
+    let second = now - now.rem_euclid(1000);
+    let req = SeenRequest {
+        source: "198.51.100.150:5060".parse().unwrap(),
+        transport: SipTransport::Udp,
+        method: b"SUBSCRIBE",
+        from_user: b"1005",
+        user_agent: Some(b"Yealink SIP-T54W"),
+    };
+    let verdicts: Vec<Verdict> = (0..260).map(|_| rig.sensor.inspect(&req, second)).collect();
+    assert!(verdicts[..200].iter().all(|v| *v == Verdict::Pass));
+    assert!(
+        verdicts[200..]
+            .iter()
+            .all(|v| *v == Verdict::Drop(DropReason::Flood))
+    );
+    let actions = rig.actions();
+    assert!(
+        !actions.iter().any(|a| matches!(a, Action::Ban(_))),
+        "{actions:?}"
+    );
+    assert!(
+        actions.iter().any(|a| matches!(a, Action::Alert(al)
+            if al.message.contains("live registration"))),
+        "{actions:?}"
+    );
+    assert!(!rig.shared.is_banned("198.51.100.150".parse().unwrap()));
+    // The next second it is served again.
+    assert_eq!(rig.sensor.inspect(&req, second + 1000), Verdict::Pass);
 }

@@ -43,7 +43,7 @@ fn sensor_section(shared: &Shared) -> String {
         ),
         SensorState::Off { why } => format!("off ({})", crate::util::escape::for_log(&why)),
     };
-    let _ = writeln!(out, "Sensor: {state}");
+    let _ = writeln!(out, "PJSIP sensor: {state}");
     let _ = writeln!(out, "Sensor requests seen: {}", t.seen);
     let _ = writeln!(
         out,

@@ -78,10 +78,11 @@ impl Default for ScannerConfig {
 impl ScannerConfig {
     /// Every pattern in force: the built-in ones (when on), then the configured ones.
     pub fn all_patterns(&self) -> Vec<String> {
-        let builtin = self
-            .builtin_patterns
-            .then_some(BUILTIN_SCANNER_PATTERNS)
-            .unwrap_or_default();
+        let builtin = if self.builtin_patterns {
+            BUILTIN_SCANNER_PATTERNS
+        } else {
+            &[]
+        };
         let mut out: Vec<String> = builtin.iter().map(|p| (*p).to_owned()).collect();
         for p in &self.patterns {
             if !out.contains(p) {

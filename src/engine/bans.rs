@@ -183,6 +183,23 @@ impl Engine {
         self.bans.insert(ban);
     }
 
+    /// The contacts to remove for a manual ban of `net`: logins from inside it within
+    /// `[sensor] remove_contacts_within`.
+    pub fn contacts_removed_by(&mut self, net: &IpNet, now: Millis) -> Vec<Action> {
+        let within = window_ms(self.cfg.sensor.remove_contacts_within);
+        if within == 0 {
+            return Vec::new();
+        }
+        self.logins
+            .take_in_net(net, now, within)
+            .into_iter()
+            .map(|l| Action::RemoveContacts {
+                account: l.account,
+                source: l.ip,
+            })
+            .collect()
+    }
+
     /// `secast ban`: refuses a network no firewall can apply and one covering a protected
     /// address, whatever spelling it came in (`::ffff:127.0.0.1/128` is loopback). Not
     /// subject to `max_bans`: the admin is always heard.

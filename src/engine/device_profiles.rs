@@ -145,7 +145,7 @@ impl DeviceProfiles {
         let net_known = touch(&mut profile.networks, network, now, max_entries);
         profile.last_seen = now;
         self.dirty = true;
-        (had_entries && !ua_known && !net_known).then(|| Stranger {
+        (had_entries && !ua_known && !net_known).then_some(Stranger {
             user_agent: seen.user_agent,
             network,
         })

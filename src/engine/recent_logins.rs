@@ -70,6 +70,20 @@ impl RecentLogins {
         taken
     }
 
+    /// Takes the logins from inside `net`, whatever their source key (a manual ban of a
+    /// network): one pass over the table.
+    pub fn take_in_net(&mut self, net: &IpNet, now: Millis, within: Millis) -> Vec<Login> {
+        let keys: Vec<IpAddr> = self
+            .by_key
+            .iter()
+            .filter(|(_, v)| v.iter().any(|l| net.contains(&l.ip)))
+            .map(|(k, _)| *k)
+            .collect();
+        keys.into_iter()
+            .flat_map(|k| self.take_within(k, net, now, within))
+            .collect()
+    }
+
     /// Forgets logins older than `within` (the engine's tick).
     pub fn sweep(&mut self, now: Millis, within: Millis) {
         self.by_key.retain(|_, v| {
@@ -110,6 +124,10 @@ mod tests {
         assert_eq!(taken, vec![login("1002", "203.0.113.7", 500_000)]);
         assert_eq!(r.len(), 1, "the old login stays until swept");
         r.sweep(600_000, 300_000);
+        assert!(r.is_empty());
+        r.record(key, login("1003", "203.0.113.7", 700_000));
+        let wide: IpNet = "203.0.113.0/24".parse().unwrap();
+        assert_eq!(r.take_in_net(&wide, 700_001, 300_000).len(), 1);
         assert!(r.is_empty());
     }
 

@@ -2,9 +2,10 @@
 //! expressions: a fragment such as `friendly-scanner` is all a fingerprint needs, and a
 //! substring cannot be written to match everything by accident the way `.*` can).
 //!
-//! Matched in one pass over the User-Agent: a table gives, for each byte, the patterns that
-//! start with it (a 64-bit mask, one bit per pattern), and only those are compared there. A
-//! User-Agent is read up to [`MAX_SCANNED`] bytes.
+//! Matched in one pass over the User-Agent: two tables give, for each byte, the patterns whose
+//! first (second) byte it is (64-bit masks, one bit per pattern); only the patterns in both
+//! masks at a position are compared there, which is rarely any. A User-Agent is read up to
+//! [`MAX_SCANNED`] bytes. Patterns are 2 bytes or longer.
 
 use std::sync::Arc;
 
@@ -15,22 +16,30 @@ pub struct ScannerMatch {
     patterns: Vec<Arc<str>>,
     /// For each lower-cased byte, the patterns starting with it.
     starts: [u64; 256],
+    /// For each lower-cased byte, the patterns whose second byte it is.
+    seconds: [u64; 256],
 }
 
 impl ScannerMatch {
     /// From lower-case patterns (at most 64; more are ignored, the config refuses them).
     pub fn new(patterns: &[String]) -> ScannerMatch {
         let mut starts = [0u64; 256];
+        let mut seconds = [0u64; 256];
         let patterns: Vec<Arc<str>> = patterns
             .iter()
-            .filter(|p| !p.is_empty())
+            .filter(|p| p.len() >= 2)
             .take(64)
             .map(|p| Arc::from(p.to_ascii_lowercase().as_str()))
             .collect();
         for (i, p) in patterns.iter().enumerate() {
             starts[usize::from(p.as_bytes()[0])] |= 1 << i;
+            seconds[usize::from(p.as_bytes()[1])] |= 1 << i;
         }
-        ScannerMatch { patterns, starts }
+        ScannerMatch {
+            patterns,
+            starts,
+            seconds,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -40,8 +49,9 @@ impl ScannerMatch {
     /// The first pattern found in `user_agent`, ignoring ASCII case.
     pub fn find(&self, user_agent: &[u8]) -> Option<&Arc<str>> {
         let ua = &user_agent[..user_agent.len().min(MAX_SCANNED)];
-        for (at, b) in ua.iter().enumerate() {
-            let mut mask = self.starts[usize::from(b.to_ascii_lowercase())];
+        for (at, pair) in ua.windows(2).enumerate() {
+            let mut mask = self.starts[usize::from(pair[0].to_ascii_lowercase())]
+                & self.seconds[usize::from(pair[1].to_ascii_lowercase())];
             while mask != 0 {
                 let i = mask.trailing_zeros() as usize;
                 mask &= mask - 1;

@@ -25,12 +25,19 @@ pub(super) fn run(
         } => {
             let result = {
                 let mut engine = shared.engine();
-                let r = engine.manual_ban(net, length, &reason, now);
+                let r = engine.manual_ban(net, length, &reason, now).map(|ban| {
+                    let removals = engine.contacts_removed_by(&ban.net, now);
+                    (ban, removals)
+                });
                 super::shared::publish(&mut engine, &shared.published);
                 r
             };
             match result {
-                Ok(ban) => dispatch(vec![Action::Ban(ban)], Some(ack), orders),
+                Ok((ban, removals)) => {
+                    let mut actions = vec![Action::Ban(ban)];
+                    actions.extend(removals);
+                    dispatch(actions, Some(ack), orders)
+                }
                 Err(why) => {
                     let _ = ack.send(Err(why));
                 }
