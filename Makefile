@@ -53,6 +53,8 @@ demo: build sandbox
 bench: build sandbox
 	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench audit --bench cluster --bench published --bench handlers --bench calls --bench sensor
 	bench/calls.sh $(abspath $(MODULE))
+	bench/sensor.sh $(abspath $(MODULE))
+	bench/sensor-cycles.sh $(abspath $(MODULE)) 1000
 	bench/time-to-ban.sh $(abspath $(MODULE))
 
 # Into a real Asterisk: the directories are asked of the running Asterisk, not assumed.
