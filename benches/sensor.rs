@@ -46,6 +46,7 @@ fn request<'a>(ip: IpAddr, method: &'a [u8], ua: &'a [u8]) -> SeenRequest<'a> {
         method,
         from_user: b"1001",
         user_agent: Some(ua),
+        authorization: false,
     }
 }
 
@@ -89,6 +90,17 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             now += 1;
             sensor.inspect(&request(phone, b"REGISTER", PHONE), now)
+        })
+    });
+    g.bench_function("pass_register_answer_authorization", |b| {
+        b.iter(|| {
+            now += 1;
+            let mut r = request(phone, b"REGISTER", PHONE);
+            r.authorization = true;
+            let v = sensor.inspect(&r, now);
+            // Its outcome, as the worker reports it: the in-flight count stays level.
+            sensor.outcome(phone);
+            v
         })
     });
     g.bench_function("drop_banned", |b| {

@@ -64,6 +64,7 @@ fn the_pass_path_and_the_banned_drop_allocate_nothing() {
         method,
         from_user: b"1001",
         user_agent: Some(b"Yealink SIP-T46S 66.86.0.15"),
+        authorization: false,
     };
     let t0 = 1_800_000_000_000;
     // The first REGISTER is noted for the device profiles (one allocation, once per period).

@@ -64,6 +64,17 @@ impl Rig {
     }
 
     fn inspect(&self, src: &str, method: &str, user: &str, ua: Option<&str>) -> Verdict {
+        self.inspect_as(src, method, user, ua, false)
+    }
+
+    fn inspect_as(
+        &self,
+        src: &str,
+        method: &str,
+        user: &str,
+        ua: Option<&str>,
+        authorization: bool,
+    ) -> Verdict {
         let source: SocketAddr = src.parse().unwrap();
         let req = SeenRequest {
             source,
@@ -71,6 +82,7 @@ impl Rig {
             method: method.as_bytes(),
             from_user: user.as_bytes(),
             user_agent: ua.map(str::as_bytes),
+            authorization,
         };
         self.sensor.inspect(&req, self.shared.now())
     }
@@ -217,6 +229,7 @@ fn a_request_flood_is_dropped_past_the_threshold_and_banned() {
         method: b"OPTIONS",
         from_user: b"",
         user_agent: None,
+        authorization: false,
     };
     // All within one second of the sensor's clock.
     let second = now - now.rem_euclid(1000);
@@ -422,10 +435,23 @@ fn status_shows_the_sensor_state_and_what_it_dropped() {
     );
     assert!(status.contains("Sensor requests seen: 2"), "{status}");
     assert!(
-        status.contains("Sensor dropped: 1 (banned 0 scanner 1 flood 0 first-contact 0)"),
+        status
+            .contains("Sensor dropped: 1 (banned 0 scanner 1 flood 0 first-contact 0 in-flight 0)"),
         "{status}"
     );
     assert!(status.contains("notes lost (queue full) 0"), "{status}");
+    let mut cfg = open_config();
+    cfg.sensor.enabled = false;
+    rig.shared.reconfigure(cfg);
+    assert_eq!(
+        rig.inspect("198.51.100.97:5060", "OPTIONS", "", Some("sipcli/v1.8")),
+        Verdict::Pass
+    );
+    let status = res_secast::admin::status_page::status_text(&rig.shared);
+    assert!(
+        status.contains("judging nothing: [sensor] enabled = no"),
+        "{status}"
+    );
 }
 
 #[test]
@@ -502,6 +528,7 @@ fn a_flood_from_a_registered_source_is_cut_back_not_banned() {
         method: b"SUBSCRIBE",
         from_user: b"1005",
         user_agent: Some(b"Yealink SIP-T54W"),
+        authorization: false,
     };
     let verdicts: Vec<Verdict> = (0..260).map(|_| rig.sensor.inspect(&req, second)).collect();
     assert!(verdicts[..200].iter().all(|v| *v == Verdict::Pass));
@@ -523,4 +550,62 @@ fn a_flood_from_a_registered_source_is_cut_back_not_banned() {
     assert!(!rig.shared.is_banned("198.51.100.150".parse().unwrap()));
     // The next second it is served again.
     assert_eq!(rig.sensor.inspect(&req, second + 1000), Verdict::Pass);
+}
+
+#[test]
+fn answers_in_flight_never_take_a_failing_source_past_the_threshold() {
+    let rig = Rig::start(open_config());
+    let mut pending = 0u32;
+    let mut processed = 0u32;
+    let mut verdicts = Vec::new();
+    // PJSIP checks each answer a few requests after the sensor let it through: the outcome of
+    // an answer arrives once three more are in flight, or when the sensor holds one back.
+    for _ in 0..30 {
+        let v = rig.inspect_as("203.0.113.44:5060", "REGISTER", "1001", Some("sipp"), true);
+        verdicts.push(v);
+        if v == Verdict::Pass {
+            processed += 1;
+            pending += 1;
+        }
+        if pending > 0 && (pending >= 3 || v != Verdict::Pass) {
+            pending -= 1;
+            rig.submit(event(FAILED, "203.0.113.44", 5060, "1001"));
+            rig.settle();
+        }
+    }
+    assert_eq!(processed, 5, "{verdicts:?}");
+    assert!(rig.shared.is_banned("203.0.113.44".parse().unwrap()));
+    assert!(
+        verdicts.contains(&Verdict::Drop(DropReason::InFlight)),
+        "{verdicts:?}"
+    );
+    assert_eq!(verdicts.last(), Some(&Verdict::Drop(DropReason::Banned)));
+    // Unbanned by the administrator, the source starts from zero: nothing is held back.
+    let (ack, _answer) = unbounded();
+    assert!(rig.shared.command(res_secast::decision::Command::Unban {
+        net: "203.0.113.44/32".parse().unwrap(),
+        ack,
+    }));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while rig.shared.is_banned("203.0.113.44".parse().unwrap()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    rig.settle();
+    assert_eq!(
+        rig.inspect_as("203.0.113.44:5060", "REGISTER", "1001", Some("sipp"), true),
+        Verdict::Pass
+    );
+    // A phone answering its challenges with no failure is never held back.
+    for _ in 0..20 {
+        assert_eq!(
+            rig.inspect_as(
+                "198.51.100.21:5060",
+                "REGISTER",
+                "1002",
+                Some("Snom D785"),
+                true
+            ),
+            Verdict::Pass
+        );
+    }
 }

@@ -43,16 +43,22 @@ fn sensor_section(shared: &Shared) -> String {
         ),
         SensorState::Off { why } => format!("off ({})", crate::util::escape::for_log(&why)),
     };
-    let _ = writeln!(out, "PJSIP sensor: {state}");
+    let judging = if sensor.judging() {
+        ""
+    } else {
+        ", judging nothing: [sensor] enabled = no"
+    };
+    let _ = writeln!(out, "PJSIP sensor: {state}{judging}");
     let _ = writeln!(out, "Sensor requests seen: {}", t.seen);
     let _ = writeln!(
         out,
-        "Sensor dropped: {} (banned {} scanner {} flood {} first-contact {})",
+        "Sensor dropped: {} (banned {} scanner {} flood {} first-contact {} in-flight {})",
         t.dropped(),
         t.dropped_banned,
         t.dropped_scanner,
         t.dropped_flood,
-        t.dropped_first_contact
+        t.dropped_first_contact,
+        t.dropped_in_flight
     );
     let _ = writeln!(
         out,

@@ -240,6 +240,13 @@ impl Engine {
             *st = st.cleared();
         }
         self.enumerating.remove(&key);
+        if self.publishing {
+            self.changes.push(Change::FailureRoom {
+                key,
+                room: None,
+                until: 0,
+            });
+        }
         self.publish_source(key);
         Some(ban)
     }

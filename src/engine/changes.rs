@@ -50,6 +50,15 @@ pub enum Change {
     },
     /// A source key has no risk left or was forgotten.
     SourceGone(IpAddr),
+    /// How many more SIP authentication failures the source key may have before
+    /// `brute_force` bans it, valid until second `until` (its window); None: no failures
+    /// counted. The PJSIP sensor holds back answered challenges beyond it while their
+    /// outcomes are still in flight.
+    FailureRoom {
+        key: IpAddr,
+        room: Option<u32>,
+        until: Secs,
+    },
     AccountRisk {
         account: Arc<str>,
         point: AccountPoint,

@@ -321,6 +321,10 @@ impl Engine {
         };
         let mut findings = Findings::default();
         let triggered = rules::evaluate(&facts, st, tables, &mut findings);
+        let room = self
+            .publishing
+            .then(|| rules::failure_room(&facts, st))
+            .flatten();
 
         if ev.kind == EventKind::SuccessfulAuth
             && let Some(acct) = account
@@ -346,8 +350,17 @@ impl Engine {
         {
             actions.extend(self.account_failure(acct, ip, now));
         }
+        let banning = triggered.is_some();
         if let Some(trigger) = triggered {
             actions.extend(self.ban_for_rule(ip, key, trigger.rule, trigger.reason, now));
+        }
+        if let Some((room, until)) = room {
+            // A ban starts the counts again: no failures are counted after it.
+            self.changes.push(Change::FailureRoom {
+                key,
+                room: (!banning).then_some(room),
+                until,
+            });
         }
         self.publish_source(key);
         actions

@@ -13,6 +13,7 @@ pub struct SensorCounters {
     pub dropped_scanner: AtomicU64,
     pub dropped_flood: AtomicU64,
     pub dropped_first_contact: AtomicU64,
+    pub dropped_in_flight: AtomicU64,
     /// Notes for the worker (findings, REGISTERs) queued, and lost because the queue was full.
     pub notes_sent: AtomicU64,
     pub notes_lost: AtomicU64,
@@ -28,6 +29,7 @@ pub struct SensorTotals {
     pub dropped_scanner: u64,
     pub dropped_flood: u64,
     pub dropped_first_contact: u64,
+    pub dropped_in_flight: u64,
     pub notes_sent: u64,
     pub notes_lost: u64,
     pub spared: u64,
@@ -35,7 +37,11 @@ pub struct SensorTotals {
 
 impl SensorTotals {
     pub fn dropped(&self) -> u64 {
-        self.dropped_banned + self.dropped_scanner + self.dropped_flood + self.dropped_first_contact
+        self.dropped_banned
+            + self.dropped_scanner
+            + self.dropped_flood
+            + self.dropped_first_contact
+            + self.dropped_in_flight
     }
 }
 
@@ -46,6 +52,7 @@ impl SensorCounters {
             DropReason::Scanner => &self.dropped_scanner,
             DropReason::Flood => &self.dropped_flood,
             DropReason::FirstContact => &self.dropped_first_contact,
+            DropReason::InFlight => &self.dropped_in_flight,
         };
         c.fetch_add(1, Ordering::Relaxed);
     }
@@ -58,6 +65,7 @@ impl SensorCounters {
             dropped_scanner: l(&self.dropped_scanner),
             dropped_flood: l(&self.dropped_flood),
             dropped_first_contact: l(&self.dropped_first_contact),
+            dropped_in_flight: l(&self.dropped_in_flight),
             notes_sent: l(&self.notes_sent),
             notes_lost: l(&self.notes_lost),
             spared: l(&self.spared),

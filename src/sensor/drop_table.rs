@@ -47,6 +47,7 @@ fn reason_code(r: DropReason) -> u64 {
         DropReason::Scanner => 2,
         DropReason::Flood => 3,
         DropReason::FirstContact => 4,
+        DropReason::InFlight => 5,
     }
 }
 
@@ -56,6 +57,7 @@ fn reason_of(code: u64) -> Option<DropReason> {
         2 => DropReason::Scanner,
         3 => DropReason::Flood,
         4 => DropReason::FirstContact,
+        5 => DropReason::InFlight,
         _ => return None,
     })
 }

@@ -10,11 +10,14 @@
 //! 3. **scanner**: the User-Agent holds a `[scanner]` pattern → dropped, the engine told;
 //! 4. **first contact**: a source not checked since the lists last changed is looked up in the
 //!    blocklists and the geo policy; a verdict that bans → dropped, the engine told;
-//! 5. a REGISTER not noted in the last [`REGISTER_NOTE_EVERY`] seconds is noted for the
+//! 5. **answers in flight**: a request carrying Authorization from a source with failures
+//!    counted is held back when the answers already in flight would take it past its
+//!    `brute_force` threshold ([`in_flight`]): exactly the threshold is processed;
+//! 6. a REGISTER not noted in the last [`REGISTER_NOTE_EVERY`] seconds is noted for the
 //!    device profiles.
 //!
 //! The engine decides every ban (`engine::bans`); the sensor only drops early. A protected
-//! source (whitelist, loopback, what the PBX depends on) is never dropped by 2–4; only a ban,
+//! source (whitelist, loopback, what the PBX depends on) is never dropped by 2–5; only a ban,
 //! which for a protected source can only be the administrator's, drops it.
 //!
 //! Costs: the pass path reads one settings `Arc`, one published-view lookup, two atomic
@@ -27,6 +30,7 @@ mod counters;
 mod drop_table;
 mod fingerprint_table;
 mod flood_table;
+mod in_flight;
 mod note;
 mod request;
 mod scanner_match;
@@ -57,6 +61,7 @@ use address_hash::{AddressHasher, wide};
 use drop_table::DropTable;
 use fingerprint_table::FingerprintTable;
 use flood_table::FloodTable;
+use in_flight::InFlight;
 
 /// Notes waiting for the worker; more are dropped and counted (`notes_lost`).
 pub const NOTE_QUEUE: usize = 4096;
@@ -89,6 +94,9 @@ pub enum DropReason {
     Flood,
     /// The source's first request is denied by geofence or blocklist.
     FirstContact,
+    /// An answered challenge from a failing source, held back: with the answers already in
+    /// flight it would take the source past its `brute_force` threshold.
+    InFlight,
 }
 
 impl DropReason {
@@ -98,6 +106,7 @@ impl DropReason {
             DropReason::Scanner => "scanner",
             DropReason::Flood => "request flood",
             DropReason::FirstContact => "first contact (geo/blocklist)",
+            DropReason::InFlight => "answers in flight at the threshold",
         }
     }
 }
@@ -117,6 +126,7 @@ pub struct Sensor {
     generation: AtomicU32,
     hasher: AddressHasher,
     flood: FloodTable,
+    in_flight: InFlight,
     checked: FingerprintTable,
     registers: FingerprintTable,
     drops: DropTable,
@@ -142,6 +152,7 @@ impl Sensor {
             generation: AtomicU32::new(1),
             hasher: AddressHasher::default(),
             flood: FloodTable::default(),
+            in_flight: InFlight::default(),
             checked: FingerprintTable::new(CHECKED_SLOTS),
             registers: FingerprintTable::new(REGISTER_SLOTS),
             drops: DropTable::default(),
@@ -229,10 +240,31 @@ impl Sensor {
                 }
             }
         }
+        if req.authorization {
+            let key = wide(source_key(ip, s.ipv6_prefix));
+            let n = self
+                .in_flight
+                .begin(&self.hasher, key, now.div_euclid(1000) as u32);
+            if let Some(room) = self.view.failure_room(ip, now)
+                && n > room
+                && !self.spared(ip)
+            {
+                self.in_flight.end(&self.hasher, key);
+                return self.drop(ip, DropReason::InFlight);
+            }
+        }
         if s.profiles && req.method.eq_ignore_ascii_case(b"REGISTER") {
             self.note_register(req, now);
         }
         Verdict::Pass
+    }
+
+    /// The engine heard the outcome of an answered challenge from `ip` (SuccessfulAuth or a
+    /// failure; the worker, after publishing what it decided): one answer fewer in flight.
+    pub fn outcome(&self, ip: IpAddr) {
+        let prefix = self.settings().ipv6_prefix;
+        let key = wide(source_key(canonical_ip(ip), prefix));
+        self.in_flight.end(&self.hasher, key);
     }
 
     /// Whether a rule's drop is waived because the source is protected (counted).
@@ -287,6 +319,11 @@ impl Sensor {
         *self.state.locked() = state;
     }
 
+    /// Whether `[sensor] enabled` lets it judge requests.
+    pub fn judging(&self) -> bool {
+        self.settings().enabled
+    }
+
     pub fn state(&self) -> SensorState {
         self.state.locked().clone()
     }
@@ -303,5 +340,6 @@ impl Sensor {
             + self.checked.bytes()
             + self.registers.bytes()
             + drop_table::SLOTS * 24
+            + in_flight::SLOTS * 8
     }
 }

@@ -26,4 +26,7 @@ pub struct SeenRequest<'a> {
     pub from_user: &'a [u8],
     /// The User-Agent header's value, raw; None without one.
     pub user_agent: Option<&'a [u8]>,
+    /// The request carries an Authorization or Proxy-Authorization header: an answered
+    /// challenge, whose outcome (SuccessfulAuth or a failure) the engine will hear of.
+    pub authorization: bool,
 }

@@ -12,4 +12,7 @@ pub trait BanView: Send + Sync {
     /// `ip` may never be banned (loopback, this host, whitelisted networks, what the PBX
     /// depends on): the sensor's own rules never drop it. Asked only before a drop.
     fn is_protected(&self, ip: IpAddr) -> bool;
+    /// How many more SIP authentication failures the source may have before it is banned;
+    /// None while it has none counted.
+    fn failure_room(&self, ip: IpAddr, now: Millis) -> Option<u32>;
 }

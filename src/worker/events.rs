@@ -50,6 +50,17 @@ pub(super) fn process(
                 super::shared::publish(&mut engine, &shared.published);
                 (actions, share)
             };
+            // After publishing: the failure counted and its answer out of flight together.
+            if matches!(
+                ev.kind,
+                EventKind::SuccessfulAuth
+                    | EventKind::ChallengeResponseFailed
+                    | EventKind::InvalidPassword
+                    | EventKind::InvalidAccountId
+            ) && !ev.service.eq_ignore_ascii_case("AMI")
+            {
+                shared.sensor.outcome(ev.source_ip());
+            }
             restrict_flagged_accounts(&actions, ev.named_account(), shared, now, log);
             dispatch(actions, None, orders);
             if let Some(hub) = hub {

@@ -172,6 +172,9 @@ impl Pipeline {
 /// How often the engine looks at the clock when no events come (ban expiry, eviction).
 const TICK: Duration = Duration::from_millis(500);
 
+/// Sensor notes taken one after the other before the event queue gets its turn.
+const NOTES_IN_A_ROW: usize = 64;
+
 /// How often the status counters' idle sources are swept.
 const COUNTERS_SWEEP: Duration = Duration::from_secs(60);
 
@@ -192,16 +195,34 @@ fn run(
     let mut last_refresh = Instant::now();
     let mut last_counters_sweep = Instant::now();
     let mut last_profiles_save = Instant::now();
+    let mut notes_in_a_row = 0usize;
     loop {
         // The sensor's notes first: a finding becomes a ban the sensor reads before the
-        // attacker's next request; the sensor holds the sender, so it never disconnects.
-        let next = crossbeam_channel::select_biased! {
-            recv(notes) -> n => n.ok().map(Next::Note),
-            recv(rx) -> m => match m {
-                Ok(Envelope::Shutdown) | Err(_) => break,
-                Ok(e) => Some(Next::Envelope(e)),
-            },
-            default(TICK) => None,
+        // attacker's next request. But never more than NOTES_IN_A_ROW of them before the
+        // queue gets its turn: a scanner flood from forged sources must not starve the
+        // security events. The sensor holds the sender, so it never disconnects.
+        let next = if notes_in_a_row < NOTES_IN_A_ROW {
+            crossbeam_channel::select_biased! {
+                recv(notes) -> n => n.ok().map(Next::Note),
+                recv(rx) -> m => match m {
+                    Ok(Envelope::Shutdown) | Err(_) => break,
+                    Ok(e) => Some(Next::Envelope(e)),
+                },
+                default(TICK) => None,
+            }
+        } else {
+            crossbeam_channel::select_biased! {
+                recv(rx) -> m => match m {
+                    Ok(Envelope::Shutdown) | Err(_) => break,
+                    Ok(e) => Some(Next::Envelope(e)),
+                },
+                recv(notes) -> n => n.ok().map(Next::Note),
+                default(TICK) => None,
+            }
+        };
+        notes_in_a_row = match next {
+            Some(Next::Note(_)) => notes_in_a_row + 1,
+            _ => 0,
         };
         let (envelope, note) = match next {
             Some(Next::Envelope(e)) => (Some(e), None),

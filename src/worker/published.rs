@@ -34,7 +34,7 @@ use crate::engine::source_key::source_key;
 use crate::engine::{AccountPoint, Change, EngineCounters, RiskPoint, WhitelistView};
 use crate::util::lock::{LockExt, RwLockExt};
 use crate::util::net::canonical_ip;
-use crate::util::time::Millis;
+use crate::util::time::{Millis, Secs, secs};
 
 /// A network in one 128-bit space: IPv4 as its IPv4-mapped IPv6 network (`a.b.c.0/24` is
 /// `::ffff:a.b.c.0/120`). Canonical bans never cover the mapped space as IPv6 (see
@@ -139,6 +139,8 @@ pub struct Published {
     bans: ShardedMap<NetKey, Arc<Ban>>,
     prefixes: PrefixesInUse,
     risks: ShardedMap<u128, RiskPoint>,
+    /// Failures left before `brute_force` bans, per source key, and until when (second).
+    rooms: ShardedMap<u128, (u32, Secs)>,
     accounts: ShardedMap<Arc<str>, AccountPoint>,
     whitelist: RwLock<Arc<WhitelistView>>,
     half_life_ms: AtomicU64,
@@ -152,6 +154,7 @@ impl Published {
             bans: ShardedMap::default(),
             prefixes: PrefixesInUse::default(),
             risks: ShardedMap::default(),
+            rooms: ShardedMap::default(),
             accounts: ShardedMap::default(),
             whitelist: RwLock::new(Arc::new(WhitelistView::default())),
             half_life_ms: AtomicU64::new(0),
@@ -234,6 +237,16 @@ impl Published {
             .unwrap_or(0)
     }
 
+    /// How many more SIP authentication failures the source may have before `brute_force`
+    /// bans it; None while it has none counted. O(1), like [`Published::is_banned`].
+    pub fn failure_room(&self, ip: IpAddr, now: Millis) -> Option<u32> {
+        let key = wide(source_key(ip, self.ipv6_prefix.load(Ordering::Relaxed)));
+        let now = secs(now);
+        self.rooms
+            .get_with(&key, |(room, until)| (now < *until).then_some(*room))
+            .flatten()
+    }
+
     /// The account's risk at `now`, 0 to 100 (0 for an account never attacked).
     pub fn risk_of_account(&self, account: &str, now: Millis) -> u8 {
         self.accounts
@@ -280,7 +293,14 @@ impl Published {
             Change::SourceRisk { key, risk } => self.risks.insert(wide(key), risk),
             Change::SourceGone(key) => {
                 self.risks.remove(&wide(key));
+                self.rooms.remove(&wide(key));
             }
+            Change::FailureRoom { key, room, until } => match room {
+                Some(room) => self.rooms.insert(wide(key), (room, until)),
+                None => {
+                    self.rooms.remove(&wide(key));
+                }
+            },
             Change::AccountRisk { account, point } => self.accounts.insert(account, point),
             Change::AccountGone(account) => {
                 self.accounts.remove(&account);
@@ -329,6 +349,10 @@ impl crate::sensor::BanView for Published {
 
     fn is_protected(&self, ip: IpAddr) -> bool {
         Published::is_protected(self, ip)
+    }
+
+    fn failure_room(&self, ip: IpAddr, now: Millis) -> Option<u32> {
+        Published::failure_room(self, ip, now)
     }
 }
 

@@ -103,6 +103,24 @@ pub(super) fn evaluate(
     verdicts.into_iter().flatten().next()
 }
 
+/// After a SIP authentication failure: how many more the source may have before
+/// `brute_force` bans it, and until when (second) that holds. None for other events, AMI, or
+/// with the rule off.
+pub(super) fn failure_room(
+    facts: &Facts,
+    st: &SourceState,
+) -> Option<(u32, crate::util::time::Secs)> {
+    let rule = &facts.cfg.rules.brute_force;
+    if !is_failure(facts.ev.kind) || facts.ev.service.eq_ignore_ascii_case("AMI") || !rule.enabled {
+        return None;
+    }
+    let w = window_ms(rule.window);
+    let n = st.brute.current(facts.now, w);
+    let room = threshold(facts, RuleId::BruteForce).saturating_sub(n);
+    let until = crate::util::time::secs(facts.now.saturating_add(w));
+    Some((room, until))
+}
+
 /// The events that count as an authentication failure of the source.
 pub(super) fn is_failure(kind: EventKind) -> bool {
     matches!(
