@@ -117,8 +117,11 @@ typedef struct pjsip_sip_uri {
 #define SECAST_PJSIP_ACK_METHOD 2
 /* pjsip_msg_type_e */
 #define SECAST_PJSIP_REQUEST_MSG 0
-/* pjsip_hdr_e: the generic string header the parser makes for User-Agent */
+/* pjsip_hdr_e: the generic string header the parser makes for User-Agent; the parsed
+ * credentials of an answered challenge */
 #define SECAST_PJSIP_H_OTHER 44
+#define SECAST_PJSIP_H_AUTHORIZATION 6
+#define SECAST_PJSIP_H_PROXY_AUTHORIZATION 27
 
 typedef struct pjsip_method {
 	int id;

@@ -256,7 +256,7 @@ fn without_res_pjsip_res_secast_loads_and_only_the_sensor_is_off() {
     assert!(status.contains("res_secast"), "{status}");
     let sensor = status
         .lines()
-        .find(|l| l.starts_with("Sensor:"))
+        .find(|l| l.starts_with("PJSIP sensor:"))
         .unwrap_or_else(|| panic!("no sensor line:\n{status}"));
     assert!(
         sensor.contains("off") && sensor.contains("res_pjsip is not loaded"),
@@ -285,7 +285,10 @@ fn unload_and_load_under_a_flood_stays_clean() {
         assert!(out.contains("Loaded"), "{out}");
     }
     let seen = ast.status().number("Sensor requests seen");
-    assert!(seen > 0, "the flood did not reach the sensor after the last load");
+    assert!(
+        seen > 0,
+        "the flood did not reach the sensor after the last load"
+    );
     let _ = flood.wait_with_output();
     assert!(ast.is_running(), "Asterisk died");
     assert!(ast.bans().is_empty(), "{:?}", ast.bans());

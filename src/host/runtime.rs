@@ -92,6 +92,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         }
     };
 
+    let profiles_kept = ledger.is_some();
     let log = Arc::new(AsteriskLog);
     let hub = Arc::new(Hub::new().map_err(|e| format!("cannot set up the cluster hub: {e}"))?);
     // The handlers' outbox lives next to the ledger, and only where the ledger could be kept.
@@ -216,6 +217,10 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     }
     // The engine can answer now: reconcile with the ledger, first syncs, then decisions.
     handlers.begin();
+    if profiles_kept {
+        // Device profiles beside the ledger (profiles.tsv), read back now.
+        pipeline.shared.keep_profiles_in(&dir);
+    }
     super::sensor::start(pipeline.shared.sensor());
     *slot = Some(Runtime {
         audit,

@@ -5,7 +5,7 @@
 //!    against (2.17);
 //! 2. a synthetic request, parsed by res_pjsip's own `ast_sip_create_rdata` into a zeroed
 //!    buffer, reads back through [`rx_request::read`] exactly as written: source address and
-//!    port, transport, method, From user, User-Agent, plus `pkt_info.src_name` and `src_port`
+//!    port, transport, method, From user, User-Agent, Authorization, plus `pkt_info.src_name` and `src_port`
 //!    where we expect them. A pjproject built with another `PJSIP_MAX_PKT_LEN` moves all of
 //!    these and fails here.
 //!
@@ -35,6 +35,8 @@ To: <sip:secast-check-user@192.0.2.1>\r\n\
 Call-ID: secast-selfcheck\r\n\
 CSeq: 1 REGISTER\r\n\
 User-Agent: secast-check-agent/1.0\r\n\
+Authorization: Digest username=\"secast-check-user\", realm=\"secast\", nonce=\"n\", \
+uri=\"sip:192.0.2.1\", response=\"00000000000000000000000000000000\"\r\n\
 Max-Forwards: 70\r\n\
 Content-Length: 0\r\n\r\n";
 
@@ -169,6 +171,9 @@ unsafe fn compare(rdata: *const sys::pjsip_rx_data) -> Result<(), String> {
     }
     if r.user_agent != Some(b"secast-check-agent/1.0".as_slice()) {
         wrong.push("User-Agent".to_owned());
+    }
+    if !r.authorization {
+        wrong.push("Authorization".to_owned());
     }
     if wrong.is_empty() {
         Ok(())

@@ -44,13 +44,15 @@ pub unsafe fn read<'a>(rdata: *const sys::pjsip_rx_data) -> Option<Received<'a>>
             .as_ref()
             .and_then(|from| sip_user(from.uri))
             .unwrap_or(&[]);
+        let headers = headers(msg);
         Some(Received {
             request: SeenRequest {
                 source,
                 transport: transport(rdata.tp_info.transport),
                 method: text(&method.name),
                 from_user,
-                user_agent: user_agent(msg),
+                user_agent: headers.user_agent,
+                authorization: headers.authorization,
             },
             is_ack: method.id == sys::SECAST_PJSIP_ACK_METHOD as i32,
         })
@@ -139,28 +141,47 @@ unsafe fn sip_user<'a>(uri: *mut sys::pjsip_uri) -> Option<&'a [u8]> {
     }
 }
 
-/// The User-Agent header's value. The parser has no handler for it, so it is a generic string
-/// header named `User-Agent` (no compact form): found by walking the header list.
-unsafe fn user_agent<'a>(msg: &sys::pjsip_msg) -> Option<&'a [u8]> {
+/// What the sensor needs from the header list, found in one walk.
+struct Headers<'a> {
+    user_agent: Option<&'a [u8]>,
+    authorization: bool,
+}
+
+/// The User-Agent header's value (the parser has no handler for it, so it is a generic string
+/// header named `User-Agent`, no compact form), and whether the request answers a challenge
+/// (an Authorization or Proxy-Authorization header, which the parser does know).
+unsafe fn headers<'a>(msg: &sys::pjsip_msg) -> Headers<'a> {
+    let mut found = Headers {
+        user_agent: None,
+        authorization: false,
+    };
     let end = &msg.hdr as *const sys::pjsip_hdr;
     let mut h = msg.hdr.next as *const sys::pjsip_hdr;
     // A bound whatever the packet holds (a 64 KiB packet has fewer headers than this).
     for _ in 0..4096 {
         if h.is_null() || h == end {
-            return None;
+            break;
         }
         // SAFETY: a header of the message's circular list, live during the callback.
         let hdr = unsafe { &*h };
-        // SAFETY: name is a pj_str_t of the header, pointing into the packet.
-        let name = unsafe { text(&hdr.name) };
-        if hdr.type_ == sys::SECAST_PJSIP_H_OTHER as i32 && name.eq_ignore_ascii_case(b"User-Agent")
-        {
-            // SAFETY: PJSIP_H_OTHER headers made by the parser are generic string headers.
-            let generic = unsafe { &*(h as *const sys::pjsip_generic_string_hdr) };
-            // SAFETY: hvalue points into the packet.
-            return Some(unsafe { text(&generic.hvalue) });
+        match hdr.type_ as u32 {
+            sys::SECAST_PJSIP_H_AUTHORIZATION | sys::SECAST_PJSIP_H_PROXY_AUTHORIZATION => {
+                found.authorization = true;
+            }
+            sys::SECAST_PJSIP_H_OTHER if found.user_agent.is_none() => {
+                // SAFETY: name is a pj_str_t of the header, pointing into the packet.
+                let name = unsafe { text(&hdr.name) };
+                if name.eq_ignore_ascii_case(b"User-Agent") {
+                    // SAFETY: PJSIP_H_OTHER headers made by the parser are generic string
+                    // headers; hvalue points into the packet.
+                    let generic = unsafe { &*(h as *const sys::pjsip_generic_string_hdr) };
+                    // SAFETY: as above.
+                    found.user_agent = Some(unsafe { text(&generic.hvalue) });
+                }
+            }
+            _ => {}
         }
         h = hdr.next;
     }
-    None
+    found
 }
