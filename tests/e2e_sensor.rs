@@ -275,7 +275,7 @@ fn without_res_pjsip_res_secast_loads_and_only_the_sensor_is_off() {
 fn unload_and_load_under_a_flood_stays_clean() {
     // Never banned (below the flood threshold, the challenge-flood rule out of the way): the
     // flood reaches the sensor through every cycle.
-    let conf = sandbox::conf_with("[challenge_flood]\nthreshold = 1000000\n");
+    let conf = sandbox::conf_with("[challenge_flood]\nthreshold = 100000\n");
     let ast = Asterisk::start_with_conf("e2e-sens-cycles", Some(&conf));
     let flood = ast.attack_in_background("options-flood", "127.0.0.10", 3000, 150);
     for _ in 0..10 {
