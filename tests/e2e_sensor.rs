@@ -296,3 +296,43 @@ fn unload_and_load_under_a_flood_stays_clean() {
     assert_eq!(log.matches("PJSIP sensor on").count(), 11, "{log}");
     assert!(!log.contains("internal error"), "{log}");
 }
+
+#[test]
+#[ignore = "needs the sandbox Asterisk: make test"]
+fn a_banned_login_loses_the_contact_it_registered_and_the_real_phone_keeps_its_own() {
+    let ast = Asterisk::start("e2e-sens-contacts");
+    // The real phone, and a stolen password used from another address.
+    for source in ["127.0.0.20", "127.0.0.31"] {
+        let out = ast.attack_as(
+            "wrong-password",
+            source,
+            1,
+            "1001",
+            sandbox::PASSWORD_1001,
+            PHONE_RTT_MS,
+        );
+        assert!(out.contains("1 successful, 0 failed"), "{out}");
+    }
+    assert!(contacts(&ast).contains("127.0.0.31"), "{}", contacts(&ast));
+    // A ban of the second source, shortly after its login, removes that login's contact.
+    let out = ast.cli("secast ban 127.0.0.31");
+    assert!(!out.contains("Not done"), "{out}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while contacts(&ast).contains("127.0.0.31") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "contact still there:\n{}\n{}",
+            contacts(&ast),
+            ast.messages_log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        ast.messages_log().contains(
+            "removed 1 PJSIP contact(s) of account \"1001\" registered from banned 127.0.0.31"
+        ),
+        "{}",
+        ast.messages_log()
+    );
+    assert!(contacts(&ast).contains("127.0.0.20"), "{}", contacts(&ast));
+}
