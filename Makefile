@@ -39,7 +39,7 @@ abi-check: sandbox
 
 # End-to-end: a fresh Asterisk per test, one at a time (they share the chroot's module dir).
 e2e: build sandbox
-	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --no-fail-fast --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit --test e2e_cluster_redis --test e2e_cluster --test e2e_protection --test e2e_handlers --test e2e_ami --test e2e_calls --test e2e_durability -- --ignored --test-threads=1
+	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --no-fail-fast --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit --test e2e_cluster_redis --test e2e_cluster --test e2e_protection --test e2e_handlers --test e2e_ami --test e2e_calls --test e2e_durability --test e2e_sensor -- --ignored --test-threads=1
 
 test: deps lint unit e2e
 
@@ -60,6 +60,8 @@ demo: build sandbox
 bench: build sandbox
 	$(CARGO) bench --bench ingress --bench engine --bench firewall --bench capacity --bench audit --bench cluster --bench published --bench handlers --bench calls --bench sensor
 	bench/calls.sh $(abspath $(MODULE))
+	bench/sensor.sh $(abspath $(MODULE))
+	bench/sensor-cycles.sh $(abspath $(MODULE)) 1000
 	bench/time-to-ban.sh $(abspath $(MODULE))
 
 # Into a real Asterisk: the directories are asked of the running Asterisk, not assumed.

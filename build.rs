@@ -16,6 +16,7 @@ mod asterisk {
 
     pub fn generate() {
         println!("cargo:rerun-if-changed={HEADER}");
+        println!("cargo:rerun-if-changed=asterisk-headers/secast_pjsip.h");
         let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
         let bindings = bindgen::Builder::default()
             .header(HEADER)
@@ -23,10 +24,10 @@ mod asterisk {
                 "(__)?ast_.*|__stasis_subscribe|stasis_.*|(__)?ao2_.*|astman_.*|pbx_builtin_setvar_helper",
             )
             .allowlist_type(
-                "ast_.*|stasis_.*|secast_.*|ao2_.*|search_flags|message|mansession|ao2_lock_req",
+                "ast_.*|stasis_.*|secast_.*|ao2_.*|search_flags|message|mansession|ao2_lock_req|pj_.*|pjsip_.*",
             )
             .allowlist_var(
-                "option_debug|ast_config_AST_VAR_DIR|ast_options|ast_eid_default|ast_config_AST_SYSTEM_NAME",
+                "option_debug|ast_config_AST_VAR_DIR|ast_options|ast_eid_default|ast_config_AST_SYSTEM_NAME|SECAST_PJ.*",
             )
             .default_enum_style(bindgen::EnumVariation::Rust {
                 non_exhaustive: false,

@@ -472,6 +472,11 @@ void *ast_sorcery_retrieve_by_fields(const struct ast_sorcery *sorcery, const ch
 	unsigned int flags, struct ast_variable *fields);
 const char *ast_sorcery_object_get_id(const void *object);
 void ast_variables_destroy(struct ast_variable *var);
+/* The sensor's contact removal: one contact by id, deleted (what res_pjsip's own
+ * ast_sip_location_delete_contact does with its sorcery). */
+void *ast_sorcery_retrieve_by_id(const struct ast_sorcery *sorcery, const char *type,
+	const char *id);
+int ast_sorcery_delete(const struct ast_sorcery *sorcery, void *object);
 
 /* ---- pbx.h (walking the loaded dialplan) ------------------------------------------------- */
 
@@ -637,5 +642,11 @@ enum secast_channel_flag {
 	SECAST_FLAG_OUTGOING = 1 << 10,
 	SECAST_FLAG_DEAD = 1 << 24,
 };
+
+/* ---- module.h: whether res_pjsip runs before the sensor looks its symbols up ------------- */
+int ast_module_check(const char *name);
+
+/* pjproject, as the sensor reads it */
+#include "secast_pjsip.h"
 
 #endif

@@ -3,7 +3,7 @@
 #
 #   bench/time-to-ban.sh [MODULE_SO]      (default: target/res_secast.so)
 #
-# For each rate (20, 100, 1000 attempts/s) and each tool it starts a fresh
+# For each rate (20, 100, 1000, 2000 attempts/s) and each tool it starts a fresh
 # sandbox Asterisk (instance bench-f2b without the module, bench-secast with
 # it), runs `sandbox/attack.sh NAME wrong-password 127.0.0.5 COUNT RATE` with
 # COUNT = max(60, 3 s x RATE), and measures, from the attacker's first attempt,
@@ -12,7 +12,7 @@
 # BENCH_HOLD_MS after the ban is seen. Each cell runs BENCH_REPS times; the
 # table shows medians. See bench/README.md for the method.
 #
-# Env: BENCH_REPS (3), BENCH_RATES ("20 100 1000"),
+# Env: BENCH_REPS (3), BENCH_RATES ("20 100 1000 2000"),
 #      BENCH_TOOLS ("fail2ban res_secast"), BENCH_HOLD_MS (500),
 #      BENCH_JITTER_MS (1200: random 0..N ms pause before each attack),
 #      BENCH_F2B_LOG (security | messages: the log fail2ban reads; security),
@@ -32,7 +32,7 @@ CHROOT="${SECAST_CHROOT:-/var/cache/res_secast/sid-chroot}"
 
 MODULE="${1:-$ROOT/target/res_secast.so}"
 REPS="${BENCH_REPS:-3}"
-RATES="${BENCH_RATES:-20 100 1000}"
+RATES="${BENCH_RATES:-20 100 1000 2000}"
 TOOLS="${BENCH_TOOLS:-fail2ban res_secast}"
 HOLD_MS="${BENCH_HOLD_MS:-500}"
 JITTER_MS="${BENCH_JITTER_MS:-1200}"

@@ -56,7 +56,9 @@ case "$KIND" in
                     KIND_ARGS=(-inf "${SECAST_ATTACK_USERS_FILE:-$HERE/sipp/users-unknown.csv}") ;;
     invite-flood)   SCENARIO=invite-no-auth.xml
                     KIND_ARGS=(-s "$USER_ATTACKED") ;;
-    *) die "unknown KIND '$KIND' (wrong-password, unknown-users, invite-flood)" ;;
+    options-flood)  SCENARIO=options.xml
+                    KIND_ARGS=(-s "$USER_ATTACKED") ;;
+    *) die "unknown KIND '$KIND' (wrong-password, unknown-users, invite-flood, options-flood)" ;;
 esac
 
 # Pick the target family from the source; only documentation/loopback
@@ -84,6 +86,18 @@ fi
 OUT="$INSTANCE_DIR/log/sipp/$KIND-$(date +%H%M%S)-$$"
 mkdir -p "$OUT"
 
+# SECAST_ATTACK_UA: the User-Agent the attack announces (the PJSIP sensor's scanner
+# fingerprints); letters, digits and " ._/()-" only. SECAST_ATTACK_TRANSPORT: sipp's -t
+# (u1 UDP by default, t1 for TCP).
+SCENARIO_FILE="$HERE/sipp/$SCENARIO"
+if [[ -n "${SECAST_ATTACK_UA:-}" ]]; then
+    [[ "$SECAST_ATTACK_UA" =~ ^[A-Za-z0-9\ ._/()-]+$ ]] || die "SECAST_ATTACK_UA has characters outside [A-Za-z0-9 ._/()-]"
+    sed "s|User-Agent: secast-sandbox-attack|User-Agent: $SECAST_ATTACK_UA|" "$SCENARIO_FILE" >"$OUT/$SCENARIO"
+    SCENARIO_FILE="$OUT/$SCENARIO"
+fi
+TRANSPORT="${SECAST_ATTACK_TRANSPORT:-u1}"
+[[ "$TRANSPORT" == u1 || "$TRANSPORT" == t1 ]] || die "SECAST_ATTACK_TRANSPORT must be u1 or t1"
+
 # Hard cap: the paced send time plus the per-call timeout (with retransmits),
 # plus slack. sipp's own -timeout ends it cleanly; `timeout` is the backstop.
 RUN_LIMIT=$(( COUNT / RATE + RECV_TIMEOUT_MS / 1000 + 10 ))
@@ -96,8 +110,8 @@ set +e
 # not a dialog; Asterisk would answer 481 and muddy the counts).
 (cd "$OUT" && timeout -k 5 $((RUN_LIMIT + 5)) \
     ip netns exec "$NS" sipp "$REMOTE" \
-        -sf "$HERE/sipp/$SCENARIO" "${KIND_ARGS[@]}" \
-        -i "$SRC" -t u1 -m "$COUNT" -r "$RATE" -l $((RATE * 4 + 10)) \
+        -sf "$SCENARIO_FILE" "${KIND_ARGS[@]}" \
+        -i "$SRC" -t "$TRANSPORT" -m "$COUNT" -r "$RATE" -l $((RATE * 4 + 10)) \
         -recv_timeout "$RECV_TIMEOUT_MS" -timeout "${RUN_LIMIT}s" \
         -d "${SECAST_ATTACK_RTT_MS:-0}" \
         -default_behaviors all,-bye \

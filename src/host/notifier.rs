@@ -116,6 +116,26 @@ impl Notifier for AsteriskNotifier {
         );
     }
 
+    fn remove_contacts(&self, account: &str, source: std::net::IpAddr) {
+        let who = crate::util::escape::untrusted(account.as_bytes(), 80);
+        match super::contact_removal::remove(account, source) {
+            Ok(ids) if ids.is_empty() => host_log!(
+                Level::Notice,
+                "no PJSIP contact of account \"{who}\" registered from banned {source} to remove"
+            ),
+            Ok(ids) => host_log!(
+                Level::Notice,
+                "removed {} PJSIP contact(s) of account \"{who}\" registered from banned {source}: {}",
+                ids.len(),
+                crate::util::escape::untrusted(ids.join(", ").as_bytes(), 400)
+            ),
+            Err(why) => host_log!(
+                Level::Warning,
+                "cannot remove the PJSIP contacts of account \"{who}\" registered from banned {source}: {why}"
+            ),
+        }
+    }
+
     fn fraud(&self, f: &FraudAlert) {
         let reason = f.reason();
         let level = match f.level {

@@ -124,6 +124,7 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
         }
     };
 
+    let profiles_kept = ledger.is_some();
     let log = Arc::new(AsteriskLog);
     let hub = Arc::new(Hub::new().map_err(|e| format!("cannot set up the cluster hub: {e}"))?);
     // The handlers' outbox lives next to the ledger, and only where the ledger could be kept.
@@ -248,6 +249,11 @@ pub fn start(module: ModuleHandle) -> Result<(), String> {
     }
     // The engine can answer now: reconcile with the ledger, first syncs, then decisions.
     handlers.begin();
+    if profiles_kept {
+        // Device profiles beside the ledger (profiles.tsv), read back now.
+        pipeline.shared.keep_profiles_in(&dir);
+    }
+    super::sensor::start(pipeline.shared.sensor());
     *slot = Some(Runtime {
         audit,
         subscription,
@@ -315,6 +321,8 @@ fn teardown(rt: Runtime, deadline: Instant) {
     // AMI actions first: one may start while unload runs (Asterisk does not wait for them);
     // once unregistered, a late one finds the module not running and says so.
     manager::unregister_actions();
+    // The PJSIP sensor before the engine goes: requests pass untouched from here on.
+    super::sensor::stop();
     rt.subscription.close();
     let audit = rt.audit;
     stop_by(deadline, "audit thread", move || audit.stop());

@@ -27,3 +27,19 @@ else
 	echo "abi: our declarations differ from the real Asterisk headers (- real, + ours)" >&2
 	exit 1
 fi
+
+# The PJSIP sensor: what it reads of pjproject, against the pjproject Asterisk was built with.
+pj=$("$here/pjproject-headers.sh") || { echo "abi: cannot get the pjproject headers Asterisk was built with" >&2; exit 1; }
+gcc -std=gnu11 -w -o "$work/pj_ours" -I "$top/asterisk-headers" "$here/probe_pjsip.c"
+gcc -std=gnu11 -w -o "$work/pj_real" -DSECAST_REAL_HEADERS -DPJ_AUTOCONF=1 -DPJ_IS_BIG_ENDIAN=0 \
+	-DPJ_IS_LITTLE_ENDIAN=1 -DAST_MODULE=\"res_secast\" \
+	-DAST_MODULE_SELF_SYM=__internal_res_secast_self -I "$pj/include" -I "$work/inc" \
+	"$here/probe_pjsip.c"
+"$work/pj_ours" >"$work/pj_ours.txt"
+"$work/pj_real" >"$work/pj_real.txt"
+if diff -u "$work/pj_real.txt" "$work/pj_ours.txt"; then
+	echo "abi: $(grep -c . "$work/pj_ours.txt") pjproject sizes, offsets and values match pjproject $(sed -n 's/^pj version //p' "$work/pj_real.txt") as Asterisk $(cat "$pj/.ready") configures it"
+else
+	echo "abi: our pjproject declarations differ from the real headers (- real, + ours)" >&2
+	exit 1
+fi

@@ -59,6 +59,10 @@ SAME_TYPE(astman_send_list_complete_end, void (*)(struct mansession *));
 SAME_TYPE(astman_append, void (*)(struct mansession *, const char *, ...));
 SAME_TYPE(ast_replace_sigchld, void (*)(void));
 SAME_TYPE(ast_unreplace_sigchld, void (*)(void));
+SAME_TYPE(ast_module_check, int (*)(const char *));
+SAME_TYPE(ast_sorcery_retrieve_by_id, void *(*)(const struct ast_sorcery *, const char *,
+	const char *));
+SAME_TYPE(ast_sorcery_delete, int (*)(const struct ast_sorcery *, void *));
 
 #define SIZE(t) printf("sizeof %-28s %zu\n", #t, sizeof(struct t))
 #define OFF(t, f) printf("offset %-28s %-18s %zu\n", #t, #f, offsetof(struct t, f))

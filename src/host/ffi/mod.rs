@@ -28,6 +28,11 @@ pub mod modules;
 pub mod node_identity;
 mod owned_static;
 pub mod paths;
+pub mod pjsip_selfcheck;
+pub mod pjsip_service;
+pub mod pjsip_symbols;
+pub mod pjsip_task;
+mod rx_request;
 pub mod security_topic;
 pub mod sorcery;
 

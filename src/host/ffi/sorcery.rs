@@ -135,6 +135,29 @@ unsafe fn copy(
     }
 }
 
+/// Deletes the PJSIP object `kind`/`id` (a contact: what res_pjsip's own
+/// `ast_sip_location_delete_contact` does). False when it is gone already or res_pjsip does
+/// not run.
+pub fn delete_pjsip_object(kind: &CStr, id: &str) -> bool {
+    let Some(sorcery) = pjsip_sorcery() else {
+        return false;
+    };
+    let Ok(id) = std::ffi::CString::new(id) else {
+        return false;
+    };
+    // SAFETY: a live sorcery (see pjsip_objects); the object comes back with a reference we
+    // drop after the delete.
+    unsafe {
+        let obj = sys::ast_sorcery_retrieve_by_id(sorcery, kind.as_ptr(), id.as_ptr());
+        if obj.is_null() {
+            return false;
+        }
+        let deleted = sys::ast_sorcery_delete(sorcery, obj) == 0;
+        unref(obj);
+        deleted
+    }
+}
+
 /// Drops one reference we hold on an ao2 object.
 unsafe fn unref(obj: *mut c_void) {
     // SAFETY: the caller holds the reference being given up.
