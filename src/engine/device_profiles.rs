@@ -7,8 +7,9 @@
 //!
 //! Bounded: `[sensor] profile_accounts` accounts (the one seen longest ago goes first),
 //! `profile_entries` User-Agents and networks each per account (likewise), User-Agents cut at
-//! 128 bytes: at the defaults at most 10,000 accounts × 8 × ((128 + 40) bytes a User-Agent
-//! + 32 bytes a network), about 16 MiB with the tables around them.
+//! 128 bytes: at the defaults at most 10,000 accounts × 8 × ((128 + 40) bytes a User-Agent,
+//! plus 32 bytes a network), about 16 MiB with the tables around them.
+//!
 //! REGISTERs waiting for their login: [`MAX_PENDING`], for [`PENDING_FOR_MS`].
 //!
 //! Saved as text (`profile_file`), one entry a line, each field percent-encoded.
