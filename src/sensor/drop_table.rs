@@ -63,6 +63,15 @@ fn reason_of(code: u64) -> Option<DropReason> {
 }
 
 impl DropTable {
+    /// Forgets every drop (tables reused by the next sensor; see `tables.rs`).
+    pub fn clear(&self) {
+        for s in self.slots.iter() {
+            s.hi.store(0, Ordering::Relaxed);
+            s.lo.store(0, Ordering::Relaxed);
+            s.dropped.store(0, Ordering::Relaxed);
+        }
+    }
+
     fn slot(&self, hasher: &AddressHasher, w: u128) -> &Slot {
         &self.slots[(hasher.hash_wide(w, 0) as usize) % SLOTS]
     }

@@ -11,6 +11,11 @@ pub struct FingerprintTable {
 }
 
 impl FingerprintTable {
+    /// Forgets every fingerprint (tables reused by the next sensor; see `tables.rs`).
+    pub fn clear(&self) {
+        super::tables::zero(&self.slots);
+    }
+
     pub fn new(slots: usize) -> FingerprintTable {
         FingerprintTable {
             slots: (0..slots.max(1)).map(|_| AtomicU64::new(0)).collect(),

@@ -47,6 +47,13 @@ fn bump(slot: &AtomicU64, sec: u32) -> u32 {
 }
 
 impl FloodTable {
+    /// Every count back to nothing (tables reused by the next sensor; see `tables.rs`).
+    pub fn clear(&self) {
+        for row in &self.rows {
+            super::tables::zero(row);
+        }
+    }
+
     /// Counts one request of the source whose hashes are `h` (one per row) in second `sec`;
     /// its count within that second.
     pub fn count(&self, hasher: &AddressHasher, key: u128, sec: u32) -> u32 {

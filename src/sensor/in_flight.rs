@@ -33,6 +33,11 @@ impl Default for InFlight {
 }
 
 impl InFlight {
+    /// Nothing in flight (tables reused by the next sensor; see `tables.rs`).
+    pub fn clear(&self) {
+        super::tables::zero(&self.slots);
+    }
+
     fn slot(&self, hasher: &AddressHasher, key: u128) -> &AtomicU64 {
         &self.slots[(hasher.hash_wide(key, 1) as usize) % SLOTS]
     }

@@ -35,6 +35,7 @@ mod note;
 mod request;
 mod scanner_match;
 mod settings;
+mod tables;
 mod view;
 
 pub use counters::{SensorCounters, SensorTotals};
@@ -45,10 +46,10 @@ pub use settings::SensorSettings;
 pub use view::BanView;
 
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::config::Config;
 use crate::engine::source_key::source_key;
@@ -58,18 +59,14 @@ use crate::util::lock::{LockExt, RwLockExt};
 use crate::util::net::canonical_ip;
 use crate::util::time::Millis;
 use address_hash::{AddressHasher, wide};
-use drop_table::DropTable;
-use fingerprint_table::FingerprintTable;
-use flood_table::FloodTable;
-use in_flight::InFlight;
+use tables::SensorTables;
 
-/// Notes waiting for the worker; more are dropped and counted (`notes_lost`).
+/// Notes waiting for the worker; more are dropped and counted (`notes_lost`). The queue is a
+/// growable channel held to this length by a counter, not a channel of this capacity: a
+/// preallocated 4096-slot buffer (about half a megabyte) made anew at every `module load` left
+/// Asterisk's RSS a few hundred kilobytes higher after each unload/load cycle.
 pub const NOTE_QUEUE: usize = 4096;
 
-/// Sources whose first-contact check passed, remembered (8 bytes each).
-const CHECKED_SLOTS: usize = 65_536;
-/// REGISTERs already noted (8 bytes each).
-const REGISTER_SLOTS: usize = 16_384;
 /// A REGISTER with the same source, From user and User-Agent is noted again after this many
 /// seconds (a brute force with one User-Agent costs one note per period).
 pub const REGISTER_NOTE_EVERY: u32 = 30;
@@ -125,12 +122,11 @@ pub struct Sensor {
     settings: RwLock<Arc<SensorSettings>>,
     generation: AtomicU32,
     hasher: AddressHasher,
-    flood: FloodTable,
-    in_flight: InFlight,
-    checked: FingerprintTable,
-    registers: FingerprintTable,
-    drops: DropTable,
+    /// Flood counts, answers in flight, sources checked, REGISTERs noted, drops.
+    tables: Arc<SensorTables>,
     notes: Sender<SensorNote>,
+    /// Notes sent and not yet taken by the worker (see [`NOTE_QUEUE`]).
+    notes_queued: AtomicUsize,
     pub counters: SensorCounters,
 }
 
@@ -142,7 +138,7 @@ impl Sensor {
         config: Arc<Config>,
         lookups: Arc<Lookups>,
     ) -> (Sensor, Receiver<SensorNote>) {
-        let (tx, rx) = bounded(NOTE_QUEUE);
+        let (tx, rx) = unbounded();
         let sensor = Sensor {
             state: Mutex::new(SensorState::Off {
                 why: "the PJSIP service is not registered (yet)".to_owned(),
@@ -151,12 +147,9 @@ impl Sensor {
             settings: RwLock::new(Arc::new(SensorSettings::new(config, lookups, 1))),
             generation: AtomicU32::new(1),
             hasher: AddressHasher::default(),
-            flood: FloodTable::default(),
-            in_flight: InFlight::default(),
-            checked: FingerprintTable::new(CHECKED_SLOTS),
-            registers: FingerprintTable::new(REGISTER_SLOTS),
-            drops: DropTable::default(),
+            tables: SensorTables::for_new_sensor(),
             notes: tx,
+            notes_queued: AtomicUsize::new(0),
             counters: SensorCounters::default(),
         };
         (sensor, rx)
@@ -179,7 +172,7 @@ impl Sensor {
 
     /// Called on PJSIP's monitor thread for every incoming request before the distributor.
     /// O(1), wait-free or lock-free reads only, no allocation on the Pass path, never blocks.
-    /// Queues notes for the worker (try_send on a bounded channel; counted when full).
+    /// Queues notes for the worker (never waits; counted as lost beyond [`NOTE_QUEUE`]).
     pub fn inspect(&self, req: &SeenRequest<'_>, now: Millis) -> Verdict {
         self.counters.seen.fetch_add(1, Ordering::Relaxed);
         let s = self.settings();
@@ -193,7 +186,7 @@ impl Sensor {
         if let Some(threshold) = s.flood_threshold {
             let key = wide(source_key(ip, s.ipv6_prefix));
             let sec = now.div_euclid(1000) as u32;
-            let count = self.flood.count(&self.hasher, key, sec);
+            let count = self.tables.flood.count(&self.hasher, key, sec);
             if count > threshold && !self.spared(ip) {
                 // Told on crossing and then at doubling excess: a handful of notes per second
                 // however long the engine cannot ban (a registered or capped source).
@@ -220,7 +213,7 @@ impl Sensor {
         }
         if s.first_contact {
             let h = self.hasher.hash(ip, 1);
-            if self.checked.tag_of(h) != Some(s.generation) {
+            if self.tables.checked.tag_of(h) != Some(s.generation) {
                 let account = std::str::from_utf8(req.from_user)
                     .ok()
                     .filter(|a| !a.is_empty());
@@ -236,20 +229,21 @@ impl Sensor {
                         });
                         return self.drop(ip, DropReason::FirstContact);
                     }
-                    _ => self.checked.set(h, s.generation),
+                    _ => self.tables.checked.set(h, s.generation),
                 }
             }
         }
         if req.authorization {
             let key = wide(source_key(ip, s.ipv6_prefix));
             let n = self
+                .tables
                 .in_flight
                 .begin(&self.hasher, key, now.div_euclid(1000) as u32);
             if let Some(room) = self.view.failure_room(ip, now)
                 && n > room
                 && !self.spared(ip)
             {
-                self.in_flight.end(&self.hasher, key);
+                self.tables.in_flight.end(&self.hasher, key);
                 return self.drop(ip, DropReason::InFlight);
             }
         }
@@ -264,7 +258,7 @@ impl Sensor {
     pub fn outcome(&self, ip: IpAddr) {
         let prefix = self.settings().ipv6_prefix;
         let key = wide(source_key(canonical_ip(ip), prefix));
-        self.in_flight.end(&self.hasher, key);
+        self.tables.in_flight.end(&self.hasher, key);
     }
 
     /// Whether a rule's drop is waived because the source is protected (counted).
@@ -278,17 +272,28 @@ impl Sensor {
 
     fn drop(&self, ip: IpAddr, reason: DropReason) -> Verdict {
         self.counters.dropped(reason);
-        self.drops.record(&self.hasher, ip, reason);
+        self.tables.drops.record(&self.hasher, ip, reason);
         Verdict::Drop(reason)
     }
 
     fn note(&self, note: SensorNote) {
-        match self.notes.try_send(note) {
+        if self.notes_queued.fetch_add(1, Ordering::AcqRel) >= NOTE_QUEUE {
+            self.notes_queued.fetch_sub(1, Ordering::AcqRel);
+            self.counters.notes_lost.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        match self.notes.send(note) {
             Ok(()) => self.counters.notes_sent.fetch_add(1, Ordering::Relaxed),
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+            Err(_) => {
+                self.notes_queued.fetch_sub(1, Ordering::AcqRel);
                 self.counters.notes_lost.fetch_add(1, Ordering::Relaxed)
             }
         };
+    }
+
+    /// The worker took a note off the queue: room for one more.
+    pub fn note_taken(&self) {
+        self.notes_queued.fetch_sub(1, Ordering::AcqRel);
     }
 
     /// Queues a REGISTER for the device profiles, once per source, From user and User-Agent
@@ -300,12 +305,12 @@ impl Sensor {
         h = self.hasher.extend(h, req.from_user);
         h = self.hasher.extend(h, ua);
         let sec = now.div_euclid(1000) as u32;
-        if let Some(at) = self.registers.tag_of(h)
+        if let Some(at) = self.tables.registers.tag_of(h)
             && sec.wrapping_sub(at) < REGISTER_NOTE_EVERY
         {
             return;
         }
-        self.registers.set(h, sec);
+        self.tables.registers.set(h, sec);
         self.note(SensorNote::Register(RegisterSeen {
             source: req.source,
             from_user: bounded_text(req.from_user),
@@ -331,14 +336,16 @@ impl Sensor {
     /// Requests dropped from `ip` (as long as its slot was not taken by another source) and
     /// why the last one was.
     pub fn dropped_from(&self, ip: IpAddr) -> Option<(u64, DropReason)> {
-        self.drops.dropped_from(&self.hasher, canonical_ip(ip))
+        self.tables
+            .drops
+            .dropped_from(&self.hasher, canonical_ip(ip))
     }
 
     /// Memory of the fixed tables, for the status page.
     pub fn table_bytes(&self) -> usize {
         flood_table::SLOTS * 2 * 8
-            + self.checked.bytes()
-            + self.registers.bytes()
+            + self.tables.checked.bytes()
+            + self.tables.registers.bytes()
             + drop_table::SLOTS * 24
             + in_flight::SLOTS * 8
     }

@@ -245,6 +245,7 @@ fn run(
                 Some(Envelope::Shutdown) | None => {}
             }
             if let Some(note) = note {
+                shared.sensor.note_taken();
                 sensor_notes::process(note, shared, orders.as_ref());
             }
             if last_tick.elapsed() >= TICK {
