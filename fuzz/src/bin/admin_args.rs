@@ -67,7 +67,11 @@ fn dialplan(call: &str) {
         None => (None, None),
     };
     for function in dialplan_functions::functions() {
-        if !function.name.to_string_lossy().eq_ignore_ascii_case(name.trim()) {
+        if !function
+            .name
+            .to_string_lossy()
+            .eq_ignore_ascii_case(name.trim())
+        {
             continue;
         }
         match value {

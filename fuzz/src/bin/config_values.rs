@@ -16,7 +16,10 @@ fn check(selector: u8, value: &str) {
         }
         1 => {
             if let Ok(n) = values::parse_count(value, small, large) {
-                assert!((small..=large).contains(&n), "{n} outside {small}..={large}");
+                assert!(
+                    (small..=large).contains(&n),
+                    "{n} outside {small}..={large}"
+                );
             }
         }
         2 => {

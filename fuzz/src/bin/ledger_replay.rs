@@ -32,7 +32,11 @@ fn main() {
         if ledger.compact(NOW).is_ok() {
             drop(ledger);
             let (_, again) = Ledger::open(dir, NOW, HISTORY).expect("a compacted ledger opens");
-            assert_eq!(again.active.len(), active, "bans in force lost by a compaction");
+            assert_eq!(
+                again.active.len(),
+                active,
+                "bans in force lost by a compaction"
+            );
         }
     });
 }

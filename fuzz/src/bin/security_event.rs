@@ -5,8 +5,8 @@
 //! in Asterisk's JSON (`RemoteAddress=IPV4/UDP/203.0.113.5/5060`). A value is raw bytes up to
 //! the newline; a name that is no field sets nothing, so the fuzzer can drop fields.
 
-use res_secast::intake::{EndpointAddr, Field, RawEvent};
 use res_secast::intake::timestamp::parse_event_tv;
+use res_secast::intake::{EndpointAddr, Field, RawEvent};
 
 fn decode(data: &[u8]) {
     let mut lines = data.split(|b| *b == b'\n');
@@ -21,10 +21,7 @@ fn decode(data: &[u8]) {
             continue;
         };
         let (name, value) = (&line[..eq], &line[eq + 1..]);
-        if let Some(field) = Field::ALL
-            .iter()
-            .find(|f| f.json_key().to_bytes() == name)
-        {
+        if let Some(field) = Field::ALL.iter().find(|f| f.json_key().to_bytes() == name) {
             raw.set(*field, value);
             // What was set is what is read back, cut to the cap.
             let kept = raw.get(*field).expect("a field just set is present");
