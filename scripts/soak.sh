@@ -153,6 +153,7 @@ read -r rss0 thr0 fd0 <<<"${samples[0]}"
 read -r rss1 thr1 fd1 <<<"${samples[-1]}"
 rss_max=$(printf '%s\n' "${samples[@]}" | awk '{ print $1 }' | sort -n | tail -1)
 echo "soak (a): last $((SECS - SECS / 2))s: RSS ${rss0} -> ${rss1} KiB (max $rss_max), threads $thr0 -> $thr1, fds $fd0 -> $fd1"
+echo "soak (a): RSS KiB every 5 s of the last half: $(printf '%s\n' "${samples[@]}" | awk 'NR % 5 == 1 { printf "%s ", $1 }')"
 ((thr1 == thr0)) || fail threads-a "threads changed during the last half: $thr0 -> $thr1"
 # One descriptor may come and go (the ledger's compaction, a resolver read).
 ((fd1 <= fd0 + 1)) || fail fds-a "fds grew during the last half: $fd0 -> $fd1"
