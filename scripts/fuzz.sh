@@ -3,7 +3,8 @@
 #
 #   scripts/fuzz.sh smoke [SECONDS]   each target for SECONDS (20), one after the other (make fuzz-smoke)
 #   scripts/fuzz.sh full [EXECS]      each target to EXECS executions (10,000,000) (make fuzz)
-#   scripts/fuzz.sh one TARGET EXECS  one target, for a rerun after a fix
+#   scripts/fuzz.sh one TARGET [EXECS] [SECONDS]  one target, to EXECS or for SECONDS, whichever
+#                                     comes first (a rerun after a fix)
 #
 # Targets are the binaries of fuzz/ (a crate outside the module's package), seeded from
 # fuzz/corpus/TARGET/. Findings go to fuzz/findings/TARGET/; any crash or hang fails the run
@@ -40,15 +41,16 @@ trap 'rm -rf "$scratch"' EXIT
 
 stat_of() { awk -v k="$2" '$1 == k { print $3 }' "findings/$1/default/fuzzer_stats"; }
 
-# run TARGET LIMIT-FLAG LIMIT: one AFL++ instance, bounded by time (-V) or executions (-E).
+# run TARGET LIMIT-FLAGS...: one AFL++ instance, bounded by time (-V) or executions (-E).
 run() {
-	local target=$1 flag=$2 limit=$3
+	local target=$1
+	shift
 	rm -rf "findings/$target"
 	mkdir -p "findings/$target"
 	mkdir -p "$scratch/$target"
 	local started=$SECONDS
 	# -t 1000+: an input slower than 1 s is a hang (seeds slower than that are skipped).
-	AFL_TMPDIR=$scratch/$target TMPDIR=$scratch/$target cargo afl fuzz -i "corpus/$target" -o "findings/$target" "$flag" "$limit" -t 1000+ \
+	AFL_TMPDIR=$scratch/$target TMPDIR=$scratch/$target cargo afl fuzz -i "corpus/$target" -o "findings/$target" "$@" -t 1000+ \
 		"target/release/$target" >"findings/$target/afl.log" 2>&1 || {
 		tail -20 "findings/$target/afl.log" >&2
 		echo "fuzz: $target: afl-fuzz failed" >&2
@@ -81,7 +83,7 @@ full)
 	;;
 one)
 	setup
-	run "$2" -E "${3:-10000000}" || failed+=("$2")
+	run "$2" -E "${3:-10000000}" ${4:+-V "$4"} || failed+=("$2")
 	;;
 *)
 	echo "usage: $0 smoke [SECONDS] | full [EXECS] | one TARGET [EXECS]" >&2
