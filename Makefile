@@ -57,7 +57,7 @@ fuzz:
 # scripts/soak-ledger.sh is there.
 soak: build sandbox
 	scripts/soak.sh $(abspath $(MODULE))
-	if [ -x scripts/soak-ledger.sh ]; then scripts/soak-ledger.sh $(abspath $(MODULE)); fi
+	if [ -e scripts/soak-ledger.sh ]; then bash scripts/soak-ledger.sh $(abspath $(MODULE)); fi
 
 demo: build sandbox
 	scripts/demo.sh $(abspath $(MODULE))
