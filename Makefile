@@ -10,7 +10,7 @@ MODULE       := target/res_secast.so
 SECAST_CHROOT ?= /var/cache/res_secast/sid-chroot
 export SECAST_CHROOT
 
-.PHONY: all build deps sandbox unit lint abi-check e2e test demo bench install clean
+.PHONY: all build deps sandbox unit lint abi-check e2e test demo bench install clean fuzz fuzz-smoke soak
 
 all: build
 
@@ -33,6 +33,7 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy --lib --features asterisk -- -D warnings
+	scripts/check-licences.py
 
 abi-check: sandbox
 	tests/abi/check.sh
@@ -41,7 +42,22 @@ abi-check: sandbox
 e2e: build sandbox
 	SECAST_MODULE=$(abspath $(MODULE)) $(CARGO) test --no-fail-fast --test e2e_foundation --test e2e_bans --test e2e_geo --test e2e_audit --test e2e_cluster_redis --test e2e_cluster --test e2e_protection --test e2e_handlers --test e2e_ami --test e2e_calls --test e2e_durability --test e2e_sensor -- --ignored --test-threads=1
 
-test: deps lint unit e2e
+test: deps lint unit fuzz-smoke e2e
+
+# Coverage-guided fuzzing (AFL++ through afl.rs, stable Rust; fuzz/ is a crate of its own).
+# fuzz-smoke: 20 s per target, part of `make test`; fuzz: each target to 10M executions.
+fuzz-smoke:
+	scripts/fuzz.sh smoke 20
+
+fuzz:
+	scripts/fuzz.sh full 10000000
+
+# Soak in the sandbox (root): 10,000 security events/s for 60 s from 500 sources, then 1,000
+# unload/load cycles under attack; resources must stay flat. The ledger scenarios follow when
+# scripts/soak-ledger.sh is there.
+soak: build sandbox
+	scripts/soak.sh $(abspath $(MODULE))
+	if [ -e scripts/soak-ledger.sh ]; then bash scripts/soak-ledger.sh $(abspath $(MODULE)); fi
 
 # The ledger at full size (root, sandbox): kill -9 with 100,000 bans in force then a restart
 # (all back in the kernel, restore time measured); the ledger on a full tmpfs (bans enforced,

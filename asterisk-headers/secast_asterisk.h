@@ -296,6 +296,8 @@ int stasis_subscription_accept_message_type(struct stasis_subscription *subscrip
 	const struct stasis_message_type *type);
 int stasis_subscription_set_filter(struct stasis_subscription *subscription,
 	enum stasis_subscription_message_filter filter);
+int stasis_subscription_set_congestion_limits(struct stasis_subscription *subscription,
+	long low_water, long high_water);
 struct stasis_message_type *stasis_message_type(const struct stasis_message *msg);
 void *stasis_message_data(const struct stasis_message *msg);
 

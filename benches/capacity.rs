@@ -121,7 +121,13 @@ fn restore(n: u32) {
     let t_engine = t.elapsed();
     // A private network namespace for this thread: the host's firewall stays untouched.
     // SAFETY: unshare affects only the calling thread's network namespace.
-    let kernel = if unsafe { libc::unshare(libc::CLONE_NEWNET) } == 0 {
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+        panic!(
+            "CANNOT RUN: the restore bench's network namespace (needs root): unshare: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+    let kernel = {
         let mut fw = res_secast::enforce::firewall::open(
             res_secast::config::FirewallBackend::Nftables,
             &FirewallSettings::default(),
@@ -130,8 +136,6 @@ fn restore(n: u32) {
         fw.ensure().unwrap();
         fw.apply(&ops).unwrap();
         format!("{:.0} ms", t.elapsed().as_secs_f64() * 1000.0)
-    } else {
-        "skipped (needs root)".to_owned()
     };
     println!(
         "restore: {} bans: ledger replay {:.0} ms, + engine {:.0} ms, + nftables = {kernel} in all",

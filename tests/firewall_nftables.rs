@@ -1,7 +1,8 @@
 //! The firewall backends against the real kernel, each test in a network namespace of its own
 //! (unshare(CLONE_NEWNET) on a thread of its own: namespaces belong to the thread, so the
-//! host's firewall and the other tests never see ours). Needs root; skipped with a message
-//! otherwise. Packets are real: UDP datagrams over the namespace's loopback.
+//! host's firewall and the other tests never see ours). Needs root and libnftables: without
+//! them a test fails with what is missing, never passes unchecked. Packets are real: UDP
+//! datagrams over the namespace's loopback.
 
 use std::io::ErrorKind;
 use std::net::{IpAddr, UdpSocket};
@@ -31,10 +32,11 @@ fn netns_id(path: &str) -> String {
 
 /// Runs `body` on a fresh thread inside a fresh network namespace with loopback up.
 fn in_netns(body: impl FnOnce() + Send + 'static) {
-    if !is_root() {
-        eprintln!("SKIPPED: firewall tests need root (network namespaces, nftables)");
-        return;
-    }
+    assert!(
+        is_root(),
+        "CANNOT RUN: the firewall tests need root (network namespaces, nftables); run them as \
+         root (make test does), nothing was checked"
+    );
     let joined = std::thread::spawn(move || {
         let before = netns_id("/proc/thread-self/ns/net");
         // SAFETY: unshare affects only this thread's namespaces.
@@ -82,18 +84,19 @@ fn settings() -> FirewallSettings {
     FirewallSettings::default()
 }
 
-/// Opens and ensures `backend`; None (with a message) if libnftables is not installed.
-fn open(backend: &str, settings: &FirewallSettings) -> Option<Box<dyn Firewall>> {
+/// Opens and ensures `backend`. A backend that is not there (libnftables not installed)
+/// fails the test, naming what to install.
+fn open(backend: &str, settings: &FirewallSettings) -> Box<dyn Firewall> {
     match firewall::open(kind_of(backend), settings) {
         Ok(mut fw) => {
             fw.ensure().expect("ensure");
             assert!(fw.is_intact().unwrap());
-            Some(fw)
+            fw
         }
-        Err(e) if e.kind == FirewallErrorKind::Unavailable && backend == "libnftables" => {
-            eprintln!("SKIPPED: {e}");
-            None
-        }
+        Err(e) if e.kind == FirewallErrorKind::Unavailable => panic!(
+            "CANNOT RUN: the {backend} backend is unavailable ({e}); install libnftables1 and \
+             nftables (scripts/host-deps.sh), nothing was checked"
+        ),
         Err(e) => panic!("open {backend}: {e}"),
     }
 }
@@ -166,9 +169,7 @@ fn add_ipv6(addr: &str) {
 // ---- scenarios, each run once per backend -------------------------------------------------
 
 fn ban_drops_ipv4_and_unban_restores(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     let rx = receiver("127.0.0.1");
     assert!(delivered("127.0.0.5", &rx), "no traffic before any ban");
     // Longer than the kernel would take: clamped (to ten years), not refused.
@@ -189,9 +190,7 @@ fn ban_drops_ipv4_and_unban_restores(backend: &'static str) {
 }
 
 fn ban_drops_ipv6_and_mapped_ipv4(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     add_ipv6("2001:db8::5");
     add_ipv6("2001:db8::6");
     let rx6 = receiver("::1");
@@ -218,9 +217,7 @@ fn ban_drops_ipv6_and_mapped_ipv4(backend: &'static str) {
 /// A conntrack-using table makes the flow ESTABLISHED; the ban (raw priority, before
 /// conntrack) must still drop it.
 fn established_udp_flow_is_cut(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     run(&["nft", "add table inet ctprobe"]);
     run(&[
         "nft",
@@ -269,9 +266,7 @@ fn established_packets() -> u64 {
 }
 
 fn timeout_expires_in_the_kernel(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     let rx = receiver("127.0.0.1");
     let start = Instant::now();
     fw.apply(&[ban("127.0.0.5/32", Some(Duration::from_secs(1)))])
@@ -295,9 +290,7 @@ fn timeout_expires_in_the_kernel(backend: &'static str) {
 }
 
 fn cidr_bans_cover_their_range(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     let rx = receiver("127.0.0.1");
     // Host bits are ignored; overlapping bans of different lengths live side by side.
     fw.apply(&[
@@ -347,7 +340,7 @@ fn cidr_bans_cover_their_range(backend: &'static str) {
 
     // A new process (module reload) finds the per-prefix sets and keeps them intact.
     drop(fw);
-    let mut again = open(backend, &settings()).unwrap();
+    let mut again = open(backend, &settings());
     assert!(again.is_intact().unwrap());
     assert!(!delivered("2001:db8::5", &rx6));
     assert_eq!(again.list().unwrap().len(), 3);
@@ -358,9 +351,7 @@ fn readd_refreshes_and_absent_removal_is_fine(backend: &'static str, refresh: Re
         refresh,
         ..settings()
     };
-    let Some(mut fw) = open(backend, &s) else {
-        return;
-    };
+    let mut fw = open(backend, &s);
     let rx = receiver("127.0.0.1");
     // Removing what is not there, adding what is: neither fails, even in one batch.
     fw.apply(&[
@@ -396,9 +387,7 @@ fn readd_refreshes_and_absent_removal_is_fine(backend: &'static str, refresh: Re
 }
 
 fn ensure_repairs_what_was_deleted(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     let rx = receiver("127.0.0.1");
     fw.ensure().unwrap(); // twice: nothing doubles
     assert!(fw.is_intact().unwrap());
@@ -436,9 +425,7 @@ fn ensure_repairs_what_was_deleted(backend: &'static str) {
 
 fn errors_have_the_right_kinds(backend: &'static str) {
     // Without CAP_NET_ADMIN in this thread (capabilities, like namespaces, are per thread).
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     drop_net_admin();
     let err = fw.apply(&[ban("127.0.0.5/32", None)]).unwrap_err();
     assert_eq!(err.kind, FirewallErrorKind::PermissionDenied, "{err}");
@@ -453,9 +440,7 @@ fn errors_have_the_right_kinds(backend: &'static str) {
 /// `::ffff:0:0/96` is 0.0.0.0/0: it is rejected by name, and the bans around it in the same
 /// batch reach the kernel and drop packets.
 fn a_bad_element_holds_back_nothing(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     let rx = receiver("127.0.0.1");
     let rejected = fw
         .apply(&[
@@ -509,9 +494,7 @@ fn drop_net_admin() {
 }
 
 fn bulk_100k_in_one_apply(backend: &'static str) {
-    let Some(mut fw) = open(backend, &settings()) else {
-        return;
-    };
+    let mut fw = open(backend, &settings());
     let rx = receiver("127.0.0.1");
     let mut ops: Vec<FirewallOp> = (0..99_999u32)
         .map(|i| FirewallOp::Add {
@@ -538,9 +521,8 @@ fn bulk_100k_in_one_apply(backend: &'static str) {
 /// Debian runs Asterisk as `asterisk` keeping CAP_NET_ADMIN (and nothing inheritable). The
 /// child below runs as nobody with exactly that and reports what works.
 fn non_root_with_cap_net_admin(backend: &'static str) {
-    if backend == "libnftables" && firewall::open(kind_of(backend), &settings()).is_err() {
-        eprintln!("SKIPPED: libnftables missing");
-        return;
+    if let Err(e) = firewall::open(kind_of(backend), &settings()) {
+        panic!("CANNOT RUN: the {backend} backend is unavailable ({e}); nothing was checked");
     }
     // A copy anyone can run: the build tree may sit under a directory closed to others.
     let dir = std::env::temp_dir().join(format!("secast-fw-{}-{backend}", std::process::id()));

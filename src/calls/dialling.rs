@@ -163,8 +163,12 @@ impl Dialling {
             }
         };
         match subscriber {
-            Some(rest) => self.international(format!("{code}{rest}")),
-            None => local(digits),
+            // The country code must not carry it past what a written number may hold:
+            // `+<that>` would be refused, so the same number must not be E.164 here (fuzzing).
+            Some(rest) if code.len() + rest.len() <= MAX_DIGITS => {
+                self.international(format!("{code}{rest}"))
+            }
+            _ => local(digits),
         }
     }
 }
@@ -281,5 +285,19 @@ mod tests {
         }
         assert_eq!(us.read(&"1".repeat(33)), None);
         assert_eq!(us.read(&"1".repeat(200)), None);
+    }
+
+    #[test]
+    fn a_national_number_too_long_with_its_country_code_stays_as_dialled() {
+        // Found by fuzz/dialling: 31 national digits became 33 "E.164" digits, which the same
+        // number written with + (refused past MAX_DIGITS) could never match.
+        let au = dialling("AU");
+        let dialled = format!("0{}", "1".repeat(MAX_DIGITS - 1));
+        let n = au.read(&dialled).unwrap();
+        assert!(!n.e164 && n.digits.len() <= MAX_DIGITS, "{n:?}");
+        let fits = format!("0{}", "1".repeat(MAX_DIGITS - 2));
+        let n = au.read(&fits).unwrap();
+        assert!(n.e164 && n.digits.len() == MAX_DIGITS, "{n:?}");
+        assert_eq!(au.read(&format!("+{}", n.digits)), Some(n));
     }
 }

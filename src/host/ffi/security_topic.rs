@@ -11,6 +11,13 @@ use super::sys;
 use crate::intake::{Field, RawEvent};
 use crate::worker::Ingress;
 
+/// The subscription's taskprocessor queue may hold this many messages before Asterisk calls it
+/// congested (the default is 500). A taskprocessor above its high-water mark puts Asterisk in
+/// alert, and res_pjsip then turns away new requests until it drains: at 10,000 events/s
+/// a scheduling hiccup of 50 ms on a busy 2-core PBX was enough (measured by scripts/soak.sh).
+/// 10,000 is a second of a heavy flood; our callback only copies, so it drains as fast.
+const CONGESTION_HIGH_WATER: std::ffi::c_long = 10_000;
+
 /// What the callback needs, owned by the subscription through its `data` pointer.
 struct CallbackState {
     ingress: Ingress,
@@ -66,6 +73,9 @@ impl Subscription {
                 sub,
                 sys::stasis_subscription_message_filter::STASIS_SUBSCRIPTION_FILTER_SELECTIVE,
             );
+            // -1: the low-water mark is 90% of the high one. On failure the defaults stay,
+            // which only means earlier congestion warnings.
+            sys::stasis_subscription_set_congestion_limits(sub, -1, CONGESTION_HIGH_WATER);
         }
         Ok(Subscription { sub, state })
     }
