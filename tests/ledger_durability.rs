@@ -327,3 +327,34 @@ fn restoring_100k_bans_is_quick_enough_to_do_at_load() {
     let (_, r) = Ledger::open(&dir, T0 + HOUR, 30 * DAY).unwrap();
     assert_eq!(r.active.len(), 100_000);
 }
+
+/// Found by fuzzing the replay: a permanent ban replaced by a later, short one for the same
+/// source. The older record falls out of the history at compaction while the permanent one
+/// stayed "in force" by its own record, so it came back after the compaction as a ban nobody
+/// had decided any more.
+#[test]
+fn a_replaced_ban_stays_replaced_through_compaction_and_replay() {
+    let dir = tempdir("replaced");
+    let long_ago = T0 - 60 * DAY;
+    {
+        let (mut l, _) = Ledger::open(&dir, long_ago, 30 * DAY).unwrap();
+        l.append(
+            &[
+                Record::Ban(ban("2001:db8::/64", long_ago, None)),
+                Record::Ban(ban("2001:db8::/64", long_ago + HOUR, Some(1))),
+            ],
+            long_ago + HOUR,
+        )
+        .unwrap();
+    }
+    let (mut l, r) = Ledger::open(&dir, T0, 30 * DAY).unwrap();
+    assert!(r.active.is_empty(), "the later, expired ban is what holds");
+    l.compact(T0).unwrap();
+    drop(l);
+    let (_, again) = Ledger::open(&dir, T0, 30 * DAY).unwrap();
+    assert!(
+        again.active.is_empty(),
+        "a compaction must not bring the replaced ban back: {:?}",
+        again.active
+    );
+}

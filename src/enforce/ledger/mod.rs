@@ -176,6 +176,9 @@ fn replay(path: &Path) -> io::Result<Replay> {
         }
         match rec {
             Record::Ban(b) => {
+                if let Some(&idx) = r.latest.get(&b.net) {
+                    supersede(&mut r.bans[idx], b.since);
+                }
                 r.latest.insert(b.net, r.bans.len());
                 r.bans.push(b);
             }
@@ -190,6 +193,15 @@ fn replay(path: &Path) -> io::Result<Replay> {
         }
     }
     Ok(r)
+}
+
+/// A later ban of the same source replaces `old` from `at` on. Cut here, in the data, so that
+/// a compaction, which drops the records older than the history, can never leave the older
+/// ban behind as if it were still in force (found by fuzzing the replay).
+fn supersede(old: &mut Ban, at: Millis) {
+    if old.until.is_none_or(|u| u > at) {
+        old.until = Some(at);
+    }
 }
 
 /// Syncs a directory, so that a file created or renamed in it survives a crash.
@@ -375,7 +387,12 @@ impl Ledger {
     pub fn append(&mut self, records: &[Record], now: Millis) -> io::Result<()> {
         for r in records {
             match r {
-                Record::Ban(b) => self.bans.push(b.clone()),
+                Record::Ban(b) => {
+                    if let Some(old) = self.bans.iter_mut().rev().find(|o| o.net == b.net) {
+                        supersede(old, b.since);
+                    }
+                    self.bans.push(b.clone());
+                }
                 Record::Unban { net, at, .. } => {
                     if let Some(b) = self.bans.iter_mut().rev().find(|b| b.net == *net)
                         && b.is_active(*at)
