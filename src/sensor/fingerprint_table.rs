@@ -13,7 +13,9 @@ pub struct FingerprintTable {
 impl FingerprintTable {
     /// Forgets every fingerprint (tables reused by the next sensor; see `tables.rs`).
     pub fn clear(&self) {
-        super::tables::zero(&self.slots);
+        for s in self.slots.iter() {
+            s.store(0, Ordering::Relaxed);
+        }
     }
 
     pub fn new(slots: usize) -> FingerprintTable {

@@ -50,7 +50,9 @@ impl FloodTable {
     /// Every count back to nothing (tables reused by the next sensor; see `tables.rs`).
     pub fn clear(&self) {
         for row in &self.rows {
-            super::tables::zero(row);
+            for s in row.iter() {
+                s.store(0, Ordering::Relaxed);
+            }
         }
     }
 

@@ -8,7 +8,6 @@
 //! 400 KB a cycle for the first few dozen cycles (measured in the sandbox). Reused, it stays
 //! flat. The module image is never unmapped (`-z nodelete`), so the static outlives unloads.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::drop_table::DropTable;
@@ -74,13 +73,6 @@ impl Recycler {
         });
         *last = Some(tables.clone());
         tables
-    }
-}
-
-/// Zeroes a table of atomics (only ever on tables no thread is using).
-pub fn zero(slots: &[AtomicU64]) {
-    for s in slots {
-        s.store(0, Ordering::Relaxed);
     }
 }
 
