@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, unbounded};
 use res_secast::config::Config;
-use res_secast::decision::Action;
+use res_secast::decision::{Action, Ban};
 use res_secast::enforce::Order;
 use res_secast::intake::{Field, RawEvent};
 use res_secast::sensor::{DropReason, SeenRequest, Sensor, SipTransport, Verdict};
@@ -127,6 +127,17 @@ impl Rig {
         }
         out
     }
+
+    /// The bans among [`Rig::actions`].
+    fn bans(&self) -> Vec<Ban> {
+        self.actions()
+            .into_iter()
+            .filter_map(|a| match a {
+                Action::Ban(b) => Some(b),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Drop for Rig {
@@ -190,14 +201,7 @@ fn a_scanner_is_dropped_at_its_first_request_and_banned_by_the_engine() {
         ),
         Verdict::Drop(DropReason::Banned)
     );
-    let bans: Vec<_> = rig
-        .actions()
-        .into_iter()
-        .filter_map(|a| match a {
-            Action::Ban(b) => Some(b),
-            _ => None,
-        })
-        .collect();
+    let bans = rig.bans();
     assert_eq!(bans.len(), 1);
     assert_eq!(bans[0].origin.rule(), "scanner");
     assert!(
@@ -245,14 +249,7 @@ fn a_request_flood_is_dropped_past_the_threshold_and_banned() {
         Verdict::Drop(DropReason::Flood)
     );
     assert!(rig.banned("203.0.113.50"));
-    let bans: Vec<_> = rig
-        .actions()
-        .into_iter()
-        .filter_map(|a| match a {
-            Action::Ban(b) => Some(b),
-            _ => None,
-        })
-        .collect();
+    let bans = rig.bans();
     assert_eq!(bans.len(), 1);
     assert_eq!(bans[0].origin.rule(), "request_flood");
     // The next second another source starts from zero.
