@@ -177,7 +177,9 @@ fn parse_days(spec: &str) -> Option<u8> {
 fn parse_clock(t: &str) -> Option<u16> {
     let (h, m) = t.split_once(':')?;
     let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
-    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+    // `then`, not `then_some`: the minutes are computed only for a valid clock, so an hour
+    // like 65535 is refused, not multiplied past u16 (found by fuzzing the config text).
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then(|| h * 60 + m)
 }
 
 fn parse_window_term(term: &str) -> Option<TimeWindow> {
@@ -484,6 +486,14 @@ pub(super) fn keys() -> Vec<KeyDef> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_out_of_range_clock_is_refused_not_overflowed() {
+        assert_eq!(parse_clock("65535:00"), None);
+        assert_eq!(parse_clock("1100:59"), None);
+        assert_eq!(parse_clock("24:00"), Some(1440));
+        assert_eq!(parse_clock("08:30"), Some(510));
+    }
 
     #[test]
     fn windows_read_days_and_times() {
