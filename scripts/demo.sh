@@ -73,6 +73,8 @@ step "Attack 5: REGISTERs with the right password from 203.0.113.5, a country th
 SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-password 203.0.113.5 3 10
 step "Attack 6: 40 INVITEs never answering the challenge, forged from 127.0.0.40, the upstream trunk's identify match (an alert, not a ban)"
 "$sandbox/attack.sh" "$name" invite-flood 127.0.0.40 40 100
+step "Attack 7: one REGISTER with User-Agent friendly-scanner (SIPVicious) from 127.0.0.8: the PJSIP sensor bans it at its first request"
+SECAST_ATTACK_UA=friendly-scanner "$sandbox/attack.sh" "$name" wrong-password 127.0.0.8 1 10 || true
 step "An admin's slip: secast ban ::ffff:127.0.0.1/128 (Asterisk's own address, IPv4-mapped)"
 "$sandbox/asterisk.sh" cli "$name" 'secast ban ::ffff:127.0.0.1/128'
 
