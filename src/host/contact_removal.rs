@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use super::ffi::{pjsip_task, sorcery};
+use crate::util::net::canonical_ip;
 
 /// The host of a SIP URI (`sip:1001@127.0.0.20:5060;transport=udp`, `<sips:[2001:db8::1]>`).
 pub fn uri_host(uri: &str) -> Option<IpAddr> {
@@ -26,19 +27,11 @@ pub fn uri_host(uri: &str) -> Option<IpAddr> {
     rest.split([':', ';', '>', '?']).next()?.parse().ok()
 }
 
-/// An IPv4-mapped IPv6 address is the IPv4 address it denotes.
-fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        v4 => v4,
-    }
-}
-
 fn same_address(text: &str, source: IpAddr) -> bool {
     text.trim()
         .trim_matches(['[', ']'])
         .parse::<IpAddr>()
-        .is_ok_and(|ip| canonical(ip) == canonical(source))
+        .is_ok_and(|ip| canonical_ip(ip) == canonical_ip(source))
 }
 
 /// Removes `account`'s contacts registered from `source`; the ids removed.
@@ -60,7 +53,7 @@ pub fn remove(account: &str, source: IpAddr) -> Result<Vec<String>, String> {
                     };
                     field("endpoint") == account
                         && (uri_host(&field("uri"))
-                            .is_some_and(|h| canonical(h) == canonical(source))
+                            .is_some_and(|h| canonical_ip(h) == canonical_ip(source))
                             || same_address(&field("via_addr"), source))
                 })
                 .filter(|c| sorcery::delete_pjsip_object(c"contact", &c.id))
