@@ -438,3 +438,47 @@ fn a_bad_line_in_a_named_section_names_file_line_and_keeps_the_previous_value() 
     );
     assert!(text[2].contains("unknown section [calls-]"), "{}", text[2]);
 }
+
+/// The loader looks a section's keys up by section group (`SECTION_GROUPS` in config/mod.rs);
+/// that finds the same key as a scan of every key only while no section, fixed or named, is
+/// claimed by two groups.
+#[test]
+fn every_section_belongs_to_one_group_of_keys() {
+    for k in KEYS.iter() {
+        let written = match k.section.strip_suffix('*') {
+            Some(prefix) => format!("{prefix}somename"),
+            None => k.section.to_owned(),
+        };
+        for other in KEYS.iter().filter(|o| o.section != k.section) {
+            assert_eq!(
+                other.instance(&written),
+                None,
+                "[{written}] is claimed by both {} and {}",
+                k.section,
+                other.section
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_of_several_sections_interleaved_are_each_applied() {
+    let mut entries = Vec::new();
+    for (section, key, value) in [
+        ("general", "max_bans", "5000"),
+        ("firewall", "backend", "none"),
+        ("escalation", "history", "2d"),
+        ("nosuch", "max_bans", "7"),
+        ("General", "max_bans", "6000"),
+    ] {
+        entries.push(ConfigEntry::new(section, key, value));
+    }
+    let (cfg, issues) = Config::from_entries(&entries, &Config::default());
+    assert_eq!(
+        cfg.general.max_bans, 6000,
+        "the last line wins, in any case"
+    );
+    assert_eq!(cfg.firewall.backend, FirewallBackend::Off);
+    assert_eq!(cfg.escalation.history, Duration::from_secs(2 * 86_400));
+    assert_eq!(issues.len(), 1, "{issues:?}");
+}
