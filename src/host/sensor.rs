@@ -19,9 +19,16 @@ use std::sync::Arc;
 pub fn start(sensor: Arc<Sensor>) {
     match attach(sensor.clone()) {
         Ok(pj_version) => {
+            // Attached either way, so that a reload can turn it on; said plainly when it
+            // passes everything.
+            let judging = if sensor.judging() {
+                ""
+            } else {
+                "; judging nothing: [sensor] enabled = no"
+            };
             host_log!(
                 Level::Notice,
-                "PJSIP sensor on: pjproject {pj_version}, service priority {} (before the distributor)",
+                "PJSIP sensor on: pjproject {pj_version}, service priority {} (before the distributor){judging}",
                 pjsip_service::PRIORITY
             );
             sensor.set_state(SensorState::On {

@@ -22,6 +22,7 @@ pub mod functions;
 pub mod log;
 pub mod manager;
 pub mod manager_topic;
+mod module_allocator;
 mod module_handle;
 mod module_record;
 pub mod modules;
