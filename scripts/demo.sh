@@ -102,7 +102,7 @@ SECAST_ATTACK_PASSWORD=Sandbox-alpha-pw "$sandbox/attack.sh" "$name" wrong-passw
 "$sandbox/call.sh" "$name" carrier answer 2 50 >/dev/null &
 carrier=$!
 sleep 0.4
-"$sandbox/call.sh" "$name" caller answer 011442071234567 3 5 1 200 | head -1
+"$sandbox/call.sh" "$name" caller answer 011442071234567 3 5 1 200 | sed -n 1p # reads to the end: head would end the pipe early (SIGPIPE, 141)
 wait "$carrier" || true
 "$sandbox/asterisk.sh" cli "$name" 'secast show number 011442071234567'
 grep -E "toll fraud|SECAST refused" "$("$sandbox/asterisk.sh" log "$name")" | sed 's/^\[[^]]*\] //' || true
